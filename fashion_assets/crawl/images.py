@@ -1,0 +1,137 @@
+"""Fetching product images into the object store, content-addressed, with their measurements.
+
+Each image URL gives one row: `status` "ok" with sha256, object key, width, height and a
+perceptual hash (dHash), or a reason from `IMAGE_FAILURES` with a detail. URLs may be http(s)
+or file:// (catalog folders).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import warnings
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from PIL import Image, UnidentifiedImageError
+
+from fashion_assets.crawl.fetch import Fetcher, FetchPolicy
+from fashion_assets.storage import ObjectStore, content_key
+
+IMAGE_FAILURES = ("missing_image", "broken_image", "image_too_large", "image_unavailable")
+MAX_PIXELS = 40_000_000
+
+
+class BrokenImage(ValueError):
+    """Bytes that do not decode to an image we can use."""
+
+
+def dhash(image: Image.Image, size: int = 8) -> str:
+    """64-bit difference hash as 16 hex digits: near-identical pictures share it."""
+    gray = image.convert("L").resize((size + 1, size), Image.Resampling.LANCZOS)
+    px = list(gray.getdata())
+    bits = 0
+    for row in range(size):
+        for col in range(size):
+            left, right = px[row * (size + 1) + col], px[row * (size + 1) + col + 1]
+            bits = (bits << 1) | (left > right)
+    return f"{bits:016x}"
+
+
+def inspect_image(data: bytes) -> dict[str, Any]:
+    """Decode fully and measure: format, width, height, phash. Raises BrokenImage."""
+    if not data:
+        raise BrokenImage("zero bytes")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:
+                if img.width * img.height > MAX_PIXELS:
+                    raise BrokenImage(f"{img.width}x{img.height} exceeds {MAX_PIXELS} pixels")
+                img.load()
+                return {
+                    "format": img.format or "JPEG",
+                    "width": img.width,
+                    "height": img.height,
+                    "phash": dhash(img),
+                }
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as exc:
+        raise BrokenImage(f"cannot decode: {exc}") from exc
+
+
+def _from_fetch_error(error: str, status: int | None) -> str:
+    if error == "http_error" and status in (404, 410):
+        return "missing_image"
+    return {"bad_content_type": "broken_image", "too_large": "image_too_large"}.get(
+        error, "image_unavailable"
+    )
+
+
+def store_image(url: str, data: bytes, store: ObjectStore) -> dict[str, Any]:
+    """Inspect bytes and put them under their content key (skipped when already stored)."""
+    try:
+        info = inspect_image(data)
+    except BrokenImage as exc:
+        return {"image_url": url, "status": "broken_image", "detail": str(exc)}
+    key, sha = content_key(data, info["format"])
+    if not store.exists(key):
+        store.put(key, data, content_type=Image.MIME.get(info["format"], "image/jpeg"))
+    return {
+        "image_url": url,
+        "status": "ok",
+        "detail": "",
+        "sha256": sha,
+        "image_key": key,
+        "bytes": len(data),
+        **info,
+    }
+
+
+def _read_file(url: str, limit: int) -> tuple[bytes | None, str, str]:
+    path = Path(unquote(urlsplit(url).path))
+    if not path.is_file():
+        return None, "missing_image", f"{path} does not exist"
+    if path.stat().st_size > limit:
+        return None, "image_too_large", f"{path} is larger than {limit} bytes"
+    return path.read_bytes(), "", ""
+
+
+async def fetch_images(
+    urls: Iterable[str],
+    store: ObjectStore,
+    policy: FetchPolicy | None = None,
+    concurrency: int = 16,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[dict[str, Any]]:
+    """One row per distinct URL, in the order given."""
+    unique = list(dict.fromkeys(urls))
+    rows: dict[str, dict[str, Any]] = {}
+    gate = asyncio.Semaphore(concurrency)
+    async with Fetcher(policy) as fetcher:
+
+        async def one(url: str) -> None:
+            async with gate:
+                if url.startswith("file://"):
+                    data, error, detail = _read_file(url, fetcher.policy.max_image_bytes)
+                else:
+                    got = await fetcher.fetch(url, "image")
+                    data = got.body if got.ok else None
+                    error = "" if got.ok else _from_fetch_error(got.error or "", got.status)
+                    detail = got.detail
+                if data is None:
+                    rows[url] = {"image_url": url, "status": error, "detail": detail}
+                else:
+                    rows[url] = await asyncio.to_thread(store_image, url, data, store)
+            if progress:
+                progress(len(rows), len(unique))
+
+        await asyncio.gather(*(one(u) for u in unique))
+    return [rows[u] for u in unique]

@@ -1,0 +1,1 @@
+"""PostgreSQL: the embedded default, the schema and the item tables."""

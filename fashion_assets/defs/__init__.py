@@ -1,0 +1,1 @@
+"""The Dagster shell: thin assets, checks, resources, jobs and schedules."""

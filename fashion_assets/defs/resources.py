@@ -1,0 +1,191 @@
+"""Resources: PostgreSQL, the object store, the crawl source and the parquet IO manager.
+
+Defaults come from the environment (see `.env.example`): a fresh clone runs on the embedded
+PostgreSQL and a local folder; DATABASE_URL and FASHION_STORAGE=s3 switch to real servers.
+"""
+
+import io
+import json
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import dagster as dg
+import pandas as pd
+import psycopg
+import pyarrow as pa
+import pyarrow.parquet as pq
+from dagster_aws.s3 import S3Resource
+from pydantic import PrivateAttr
+
+from fashion_assets.crawl.fetch import FetchPolicy
+from fashion_assets.crawl.sources import SourceSpec, load_field_map
+from fashion_assets.db.schema import migrate
+from fashion_assets.db.server import connect, embedded_database_url
+from fashion_assets.settings import Settings
+from fashion_assets.storage import LocalObjectStore, ObjectStore, S3ObjectStore
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+class PostgresResource(dg.ConfigurableResource):
+    """The catalogue database: DATABASE_URL, or the embedded server under FASHION_HOME."""
+
+    database_url: str | None = None
+    fashion_home: str = ""
+    _url: str | None = PrivateAttr(default=None)
+
+    def url(self) -> str:
+        """The connection URL (starting the embedded server when no URL is configured)."""
+        if self._url is None:
+            home = Path(self.fashion_home) if self.fashion_home else _settings().home
+            self._url = self.database_url or embedded_database_url(home)
+        return self._url
+
+    def connect(self) -> psycopg.Connection:
+        """A new connection on a migrated schema (the caller closes it)."""
+        conn = connect(self.url())
+        migrate(conn)
+        return conn
+
+
+class ObjectStoreResource(dg.ConfigurableResource):
+    """Where images and asset files live: a local folder, or S3 through dagster-aws."""
+
+    backend: Literal["local", "s3"] = "local"
+    local_root: str = ""
+    bucket: str = ""
+    prefix: str = ""
+    s3: S3Resource = S3Resource()
+    _store: ObjectStore | None = PrivateAttr(default=None)
+
+    def store(self) -> ObjectStore:
+        """The configured store (checked on first use: a missing bucket fails here)."""
+        if self._store is None:
+            if self.backend == "s3":
+                self._store = S3ObjectStore(self.s3.get_client(), self.bucket, self.prefix)
+            else:
+                self._store = LocalObjectStore(self.local_root or _settings().storage_root)
+        return self._store
+
+
+class CrawlSourceResource(dg.ConfigurableResource):
+    """Which source `raw_items` crawls: the demo shop, a web shop or a catalog folder."""
+
+    source: str = "demo_shop"
+    demo_items: int = 2000
+    demo_seed: int = 7
+    start_url: str = ""
+    catalog_folder: str = ""
+    field_map_path: str = ""
+    product_url_pattern: str = ""
+    max_pages: int = 0
+    per_host_rps: float = 2.0
+    per_host_concurrency: int = 2
+
+    def spec(self) -> SourceSpec:
+        """The validated source specification."""
+        return SourceSpec(
+            source=self.source,
+            demo_items=self.demo_items,
+            demo_seed=self.demo_seed,
+            start_url=self.start_url,
+            catalog_folder=self.catalog_folder,
+            field_map=load_field_map(self.field_map_path),
+            product_url_pattern=self.product_url_pattern or None,
+            max_pages=self.max_pages or None,
+            policy=FetchPolicy(
+                per_host_rps=self.per_host_rps, per_host_concurrency=self.per_host_concurrency
+            ),
+        ).validate()
+
+
+class ParquetObjectStoreIOManager(dg.ConfigurableIOManager):
+    """DataFrames as parquet in the object store: `assets/<asset>/<partition>.parquet`.
+
+    Dict-valued columns are stored as JSON text and restored on load. Writes are atomic, so a
+    re-run replaces a partition's file whole.
+    """
+
+    objects: dg.ResourceDependency[ObjectStoreResource]
+
+    @cached_property
+    def _store(self) -> ObjectStore:
+        return self.objects.store()
+
+    @staticmethod
+    def key_for(asset_path: list[str], partition: str | None) -> str:
+        """The object key of one asset partition (or of an unpartitioned asset)."""
+        return f"assets/{'/'.join(asset_path)}/{partition or 'all'}.parquet"
+
+    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame) -> None:
+        partition = context.asset_partition_key if context.has_asset_partitions else None
+        frame = obj.copy()
+        json_cols = [
+            c
+            for c in frame.columns
+            if frame[c].dtype == object and frame[c].map(lambda v: isinstance(v, dict)).any()
+        ]
+        for col in json_cols:
+            frame[col] = frame[col].map(
+                lambda v: json.dumps(v, ensure_ascii=False) if v is not None else None
+            )
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        meta = {**(table.schema.metadata or {}), _JSON_META: json.dumps(json_cols).encode()}
+        buf = io.BytesIO()
+        pq.write_table(table.replace_schema_metadata(meta), buf)
+        data = buf.getvalue()
+        key = self.key_for(context.asset_key.path, partition)
+        self._store.put(key, data, content_type="application/vnd.apache.parquet")
+        context.add_output_metadata({"path": dg.MetadataValue.path(self._store.uri(key))})
+
+    def load_input(self, context: dg.InputContext) -> pd.DataFrame:
+        path = context.upstream_output.asset_key.path if context.upstream_output else []
+        partitions = context.asset_partition_keys if context.has_asset_partitions else [None]
+        frames = [read_parquet(self._store, self.key_for(path, p)) for p in partitions]
+        return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+_JSON_META = b"fashion_assets.json_columns"
+
+
+def read_parquet(store: ObjectStore, key: str) -> pd.DataFrame:
+    """Read a parquet object written by the IO manager, restoring its JSON columns."""
+    table = pq.read_table(io.BytesIO(store.get(key)))
+    json_cols = json.loads((table.schema.metadata or {}).get(_JSON_META, b"[]"))
+    frame = table.to_pandas()
+    for col in json_cols:
+        frame[col] = frame[col].map(lambda v: json.loads(v) if isinstance(v, str) else v)
+    return frame
+
+
+def build_resources(settings: Settings | None = None) -> dict[str, Any]:
+    """Resources from environment settings (what `dagster dev` and the CLI use)."""
+    s = settings or _settings()
+    objects = ObjectStoreResource(
+        backend=s.fashion_storage,
+        local_root=str(s.storage_root),
+        bucket=s.fashion_s3_bucket,
+        prefix=s.fashion_s3_prefix,
+        s3=S3Resource(endpoint_url=s.fashion_s3_endpoint_url, region_name=s.fashion_s3_region),
+    )
+    return {
+        "postgres": PostgresResource(database_url=s.database_url, fashion_home=str(s.home)),
+        "objects": objects,
+        "crawl_source": CrawlSourceResource(
+            source=dg.EnvVar("FASHION_CRAWL_SOURCE").get_value("demo_shop"),
+            demo_items=int(dg.EnvVar("FASHION_DEMO_ITEMS").get_value("2000")),
+            start_url=dg.EnvVar("FASHION_CRAWL_URL").get_value(""),
+            catalog_folder=dg.EnvVar("FASHION_CATALOG_FOLDER").get_value(""),
+            field_map_path=dg.EnvVar("FASHION_CRAWL_FIELD_MAP").get_value(""),
+        ),
+        "io_manager": ParquetObjectStoreIOManager(objects=objects),
+    }
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    """Bind the environment's resources for every definition in the code location."""
+    return dg.Definitions(resources=build_resources())

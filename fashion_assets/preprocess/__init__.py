@@ -1,0 +1,1 @@
+"""Cleaning: vocabulary filters, image checks and de-duplication."""

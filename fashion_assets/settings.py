@@ -1,0 +1,46 @@
+"""Environment-driven settings shared by the pipeline, the services and the CLI.
+
+Every variable is documented in `.env.example`; nothing here holds a secret value.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where data lives and which real parts to use."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    fashion_home: Path = Field(
+        Path(".fashion_home"),
+        description="Folder for the embedded defaults: PostgreSQL data, object store, caches.",
+    )
+    database_url: str | None = Field(
+        None, description="postgresql:// URL of an existing server; unset = embedded PostgreSQL."
+    )
+    fashion_storage: Literal["local", "s3"] = Field("local", description="Object store backend.")
+    fashion_storage_root: Path | None = Field(
+        None, description="Local object store folder; default FASHION_HOME/objects."
+    )
+    fashion_s3_bucket: str = ""
+    fashion_s3_prefix: str = ""
+    fashion_s3_endpoint_url: str | None = None
+    fashion_s3_region: str | None = None
+
+    @property
+    def home(self) -> Path:
+        """FASHION_HOME as an absolute path (created on first use)."""
+        home = self.fashion_home.expanduser().resolve()
+        home.mkdir(parents=True, exist_ok=True)
+        return home
+
+    @property
+    def storage_root(self) -> Path:
+        """The local object store folder."""
+        return (self.fashion_storage_root or self.home / "objects").expanduser().resolve()
