@@ -27,6 +27,14 @@ MAX_PIXELS = 40_000_000
 class BrokenImage(ValueError):
     """Bytes that do not decode to an image we can use."""
 
+    reason = "broken_image"
+
+
+class ImageTooLarge(BrokenImage):
+    """An image whose pixel count exceeds MAX_PIXELS (a decompression bomb, or just huge)."""
+
+    reason = "image_too_large"
+
 
 def dhash(image: Image.Image, size: int = 8) -> str:
     """64-bit difference hash as 16 hex digits: near-identical pictures share it."""
@@ -49,7 +57,7 @@ def inspect_image(data: bytes) -> dict[str, Any]:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as img:
                 if img.width * img.height > MAX_PIXELS:
-                    raise BrokenImage(f"{img.width}x{img.height} exceeds {MAX_PIXELS} pixels")
+                    raise ImageTooLarge(f"{img.width}x{img.height} exceeds {MAX_PIXELS} pixels")
                 img.load()
                 return {
                     "format": img.format or "JPEG",
@@ -80,7 +88,7 @@ def store_image(url: str, data: bytes, store: ObjectStore) -> dict[str, Any]:
     try:
         info = inspect_image(data)
     except BrokenImage as exc:
-        return {"image_url": url, "status": "broken_image", "detail": str(exc)}
+        return {"image_url": url, "status": exc.reason, "detail": str(exc)}
     key, sha = content_key(data, info["format"])
     if not store.exists(key):
         store.put(key, data, content_type=Image.MIME.get(info["format"], "image/jpeg"))

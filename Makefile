@@ -1,0 +1,47 @@
+# fashion_assets — every target installs what it needs first.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+export FASHION_HOME ?= $(CURDIR)/.fashion_home
+export DAGSTER_HOME ?= $(FASHION_HOME)/dagster
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint dev bench db-stop clean
+
+$(STAMP): pyproject.toml
+	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip setuptools wheel
+	$(VENV)/bin/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+$(DAGSTER_HOME)/dagster.yaml:
+	mkdir -p $(DAGSTER_HOME)
+	cp deploy/dagster_home/dagster.sqlite.yaml $@
+
+## demo: install, crawl the demo shop for today and load it into the embedded PostgreSQL
+demo: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+	$(VENV)/bin/python -m fashion_assets.cli demo
+
+## test: install, lint, run the whole test suite
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+## dev: the Dagster UI on http://127.0.0.1:3000 (webserver + daemon for schedules and sensors)
+dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+bench: $(STAMP)
+	$(VENV)/bin/python bench/crawl_throughput.py
+
+db-stop: $(STAMP)
+	$(VENV)/bin/python -m fashion_assets.cli db-stop
+
+clean: db-stop
+	rm -rf $(FASHION_HOME)
