@@ -7,8 +7,13 @@ import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from fashion_assets.db.server import DatabaseUnavailable, connect, embedded_database_url, redact
-from fashion_assets.db.server import stop_embedded
+from fashion_assets.db.server import (
+    DatabaseUnavailable,
+    connect,
+    embedded_database_url,
+    redact,
+    stop_embedded,
+)
 from fashion_assets.settings import Settings
 
 

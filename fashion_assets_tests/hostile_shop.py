@@ -26,19 +26,33 @@ def _pixel_bomb() -> bytes:
     return out.getvalue()
 
 
-def product_page(sku: str, image: str, color: str = "네이비", category: str = "남성 > 하의 > 팬츠",
-                 name: str | None = None) -> str:
+def product_page(
+    sku: str,
+    image: str,
+    color: str = "네이비",
+    category: str = "남성 > 하의 > 팬츠",
+    name: str | None = None,
+) -> str:
     data = {
-        "@context": "https://schema.org", "@type": "Product",
+        "@context": "https://schema.org",
+        "@type": "Product",
         "name": f"테스트 팬츠 {sku}" if name is None else name,
-        "sku": sku, "image": image, "color": color, "material": "면 100%",
-        "category": category, "audience": {"suggestedGender": "male"},
+        "sku": sku,
+        "image": image,
+        "color": color,
+        "material": "면 100%",
+        "category": category,
+        "audience": {"suggestedGender": "male"},
         "offers": {"@type": "Offer", "price": "39000", "priceCurrency": "KRW"},
-        "additionalProperty": [{"@type": "PropertyValue", "name": "계절", "value": "여름"},
-                               {"@type": "PropertyValue", "name": "핏", "value": "와이드"}],
+        "additionalProperty": [
+            {"@type": "PropertyValue", "name": "계절", "value": "여름"},
+            {"@type": "PropertyValue", "name": "핏", "value": "와이드"},
+        ],
     }
-    return (f'<html><head><script type="application/ld+json">{json.dumps(data)}</script>'
-            f"</head><body>{sku}</body></html>")
+    return (
+        f'<html><head><script type="application/ld+json">{json.dumps(data)}</script>'
+        f"</head><body>{sku}</body></html>"
+    )
 
 
 #: page path -> the reject reason the crawl must record (None: the product must be kept)
@@ -128,7 +142,7 @@ class HostileShop:
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(body)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 path = self.path.split("?")[0]
                 shop.hits[path].append(time.monotonic())
                 n = len(shop.hits[path])
@@ -137,10 +151,13 @@ class HostileShop:
                     text = f"User-agent: *\nDisallow: /private/\nSitemap: {origin}/sitemap.xml\n"
                     return self.send(200, "text/plain", text.encode())
                 if path == "/sitemap.xml":
-                    maps = "".join(f"<sitemap><loc>{origin}/{m}</loc></sitemap>"
-                                   for m in ("sitemap-a.xml", "sitemap-broken.xml"))
-                    return self.send(200, "application/xml",
-                                     f"<sitemapindex>{maps}</sitemapindex>".encode())
+                    maps = "".join(
+                        f"<sitemap><loc>{origin}/{m}</loc></sitemap>"
+                        for m in ("sitemap-a.xml", "sitemap-broken.xml")
+                    )
+                    return self.send(
+                        200, "application/xml", f"<sitemapindex>{maps}</sitemapindex>".encode()
+                    )
                 if path == "/sitemap-a.xml":
                     urls = "".join(f"<url><loc>{origin}{p}</loc></url>" for p in EXPECTED)
                     return self.send(200, "application/xml", f"<urlset>{urls}</urlset>".encode())

@@ -109,9 +109,18 @@ def test_parse_fibers_orders_by_share_and_reports_unknown_parts():
 
 
 def _item(**overrides):
-    base = dict(item_id="s:1", source="s", sku="1", url="u", title="t",
-                category="04bottom_01pants", gender="male", season="winter", color="Blue",
-                image_url="x")
+    base = dict(
+        item_id="s:1",
+        source="s",
+        sku="1",
+        url="u",
+        title="t",
+        category="04bottom_01pants",
+        gender="male",
+        season="winter",
+        color="Blue",
+        image_url="x",
+    )
     return Item(**{**base, **overrides})
 
 

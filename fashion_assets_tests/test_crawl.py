@@ -17,8 +17,15 @@ from fashion_assets.preprocess.clean import clean
 from fashion_assets.storage import LocalObjectStore
 from fashion_assets_tests.hostile_shop import EXPECTED, HostileShop
 
-POLICY = FetchPolicy(timeout_s=0.4, retries=2, backoff_s=0.05, max_image_bytes=100_000,
-                     max_redirects=3, per_host_rps=0, per_host_concurrency=8)
+POLICY = FetchPolicy(
+    timeout_s=0.4,
+    retries=2,
+    backoff_s=0.05,
+    max_image_bytes=100_000,
+    max_redirects=3,
+    per_host_rps=0,
+    per_host_concurrency=8,
+)
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +36,9 @@ def hostile_crawl(tmp_path_factory):
         result = asyncio.run(crawl_site(origin, policy=POLICY))
         urls = [r["image_url"] for r in result.records]
         images = asyncio.run(fetch_images(urls, store, POLICY))
-    items, rejects = clean("hostile", result.records, {i["image_url"]: i for i in images},
-                           result.failures)
+    items, rejects = clean(
+        "hostile", result.records, {i["image_url"]: i for i in images}, result.failures
+    )
     return shop, result, items, rejects, store
 
 
@@ -82,9 +90,11 @@ def test_retry_after_parses_seconds_and_dates():
 
 
 def test_json_ld_graph_lists_and_field_map():
-    html = ('<script type="application/ld+json">{"@graph": [{"@type": "WebPage"}, '
-            '{"@type": ["Product"], "name": "Coat", "sku": 7, "image": [{"url": "/a.jpg"}], '
-            '"additionalProperty": [{"name": "Shell", "value": "Wool 80%"}]}]}</script>')
+    html = (
+        '<script type="application/ld+json">{"@graph": [{"@type": "WebPage"}, '
+        '{"@type": ["Product"], "name": "Coat", "sku": 7, "image": [{"url": "/a.jpg"}], '
+        '"additionalProperty": [{"name": "Shell", "value": "Wool 80%"}]}]}</script>'
+    )
     products, errors = extract_products(html)
     assert len(products) == 1 and not errors
     record = map_product(products[0], "https://shop.example/p/7", {"Shell": "material"})
@@ -99,5 +109,6 @@ def test_sitemap_rejects_non_sitemaps():
         parse_sitemap(b"<html></html>")
     entries, children = parse_sitemap(
         b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>a</loc>'
-        b"<lastmod>2026-11-01</lastmod></url></urlset>")
+        b"<lastmod>2026-11-01</lastmod></url></urlset>"
+    )
     assert entries[0].loc == "a" and entries[0].lastmod == "2026-11-01" and children == []
