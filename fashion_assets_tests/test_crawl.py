@@ -68,7 +68,7 @@ def test_every_bad_page_or_product_is_recorded_with_its_reason(hostile_crawl):
 
 
 def test_retries_honour_retry_after_and_recover_from_a_500(hostile_crawl):
-    shop, result, *_ = hostile_crawl
+    shop, *_ = hostile_crawl
     first, second = shop.hits["/p/ratelimited.html"][:2]
     assert second - first >= 0.95
     assert len(shop.hits["/p/flaky500.html"]) == 2

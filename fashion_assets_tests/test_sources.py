@@ -120,7 +120,7 @@ def test_catalog_folder_maps_kaggle_rows_and_rejects_what_is_outside(tmp_path):
 
 
 def test_catalog_folder_errors_name_what_is_missing(tmp_path):
-    with pytest.raises(CatalogFolderError, match="styles.csv"):
+    with pytest.raises(CatalogFolderError, match=r"styles\.csv"):
         read_catalog_folder(tmp_path)
     (tmp_path / "styles.csv").write_text("id,name\n1,x\n")
     with pytest.raises(CatalogFolderError, match="lacks columns"):
