@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     fashion_s3_prefix: str = ""
     fashion_s3_endpoint_url: str | None = None
     fashion_s3_region: str | None = None
+    fashion_crawl_source: str = Field("demo_shop", description="demo_shop, web or catalog_folder.")
+    fashion_demo_items: int = Field(2000, description="Size of the demo shop.")
+    fashion_crawl_url: str = Field("", description="Start URL of a web source.")
+    fashion_crawl_field_map: str = Field("", description="JSON file: site property -> field.")
+    fashion_catalog_folder: str = Field("", description="Folder with styles.csv and images/.")
+    fashion_crawl_rps: float = Field(2.0, description="Web source: requests/s per host.")
+    fashion_crawl_concurrency: int = Field(2, description="Web source: parallel requests/host.")
 
     @property
     def home(self) -> Path:

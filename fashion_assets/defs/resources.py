@@ -175,11 +175,13 @@ def build_resources(settings: Settings | None = None) -> dict[str, Any]:
         "postgres": PostgresResource(database_url=s.database_url, fashion_home=str(s.home)),
         "objects": objects,
         "crawl_source": CrawlSourceResource(
-            source=dg.EnvVar("FASHION_CRAWL_SOURCE").get_value("demo_shop"),
-            demo_items=int(dg.EnvVar("FASHION_DEMO_ITEMS").get_value("2000")),
-            start_url=dg.EnvVar("FASHION_CRAWL_URL").get_value(""),
-            catalog_folder=dg.EnvVar("FASHION_CATALOG_FOLDER").get_value(""),
-            field_map_path=dg.EnvVar("FASHION_CRAWL_FIELD_MAP").get_value(""),
+            source=s.fashion_crawl_source,
+            demo_items=s.fashion_demo_items,
+            start_url=s.fashion_crawl_url,
+            catalog_folder=s.fashion_catalog_folder,
+            field_map_path=s.fashion_crawl_field_map,
+            per_host_rps=s.fashion_crawl_rps,
+            per_host_concurrency=s.fashion_crawl_concurrency,
         ),
         "io_manager": ParquetObjectStoreIOManager(objects=objects),
     }

@@ -1,0 +1,266 @@
+"""The ingest assets in Dagster: on the embedded defaults, idempotent, on S3, on dagster-postgres."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import boto3
+import dagster as dg
+import psycopg
+import pytest
+
+from fashion_assets.crawl.demo_catalog import demo_catalog
+from fashion_assets.crawl.demo_site import serve_demo_shop
+from fashion_assets.defs.ingest import clean_items, crawl, items_table
+from fashion_assets.defs.resources import CrawlSourceResource, build_resources
+from fashion_assets.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+PARTITION = "2026-11-20"
+ASSETS = [crawl, clean_items, items_table]
+
+
+def expected(items: int, partition: str = PARTITION) -> tuple[set[str], Counter]:
+    """The demo shop's garments listed by `partition`, and the rejects it must produce."""
+    products = demo_catalog(items, as_of=date.fromisoformat(partition))
+    ids = {f"demo_shop:{p.sku}" for p in products if p.category}
+    rejects = Counter(
+        unknown_category=sum(1 for p in products if not p.category),
+        duplicate=sum(1 for p in products if p.alternate_url),
+    )
+    return ids, rejects
+
+
+def table_state(url: str) -> tuple[dict[str, str], Counter]:
+    with psycopg.connect(url) as conn:
+        items = dict(conn.execute("SELECT item_id, content_hash FROM items").fetchall())
+        rejects = Counter(
+            dict(conn.execute("SELECT reason, count(*) FROM rejected_items GROUP BY 1").fetchall())
+        )
+    return items, rejects
+
+
+@pytest.fixture
+def ingest_env(tmp_path, monkeypatch, database_url) -> dict[str, str]:
+    env = {
+        "FASHION_HOME": str(tmp_path / "home"),
+        "DATABASE_URL": database_url,
+        "FASHION_DEMO_ITEMS": "240",
+        "DAGSTER_HOME": str(tmp_path / "dagster"),
+    }
+    Path(env["DAGSTER_HOME"]).mkdir()
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    return env
+
+
+def _materialize(partition: str = PARTITION, instance=None, **overrides):
+    resources = {**build_resources(Settings()), **overrides}
+    return dg.materialize(
+        ASSETS,
+        partition_key=partition,
+        resources=resources,
+        instance=instance or dg.DagsterInstance.ephemeral(),
+    )
+
+
+def test_definitions_show_assets_groups_checks_jobs_and_schedule():
+    from fashion_assets.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert {"raw_items", "item_images", "filtered_items", "rejected_items", "items_table"} <= keys
+    for key in ("raw_items", "filtered_items", "items_table"):
+        node = graph.get(dg.AssetKey(key))
+        assert node.group_name == "ingest" and node.partitions_def is not None
+    checks = {c.name for c in graph.asset_check_keys}
+    assert checks >= {
+        "attributes_in_vocabulary",
+        "unique_item_ids",
+        "known_reject_reasons",
+        "partition_rows_in_table",
+    }
+    assert defs.resolve_schedule_def("daily_crawl").cron_schedule == "0 3 * * *"
+    assert defs.resolve_job_def("ingest_job") is not None
+
+
+def test_materialize_a_partition_then_rerun_changes_nothing(ingest_env):
+    result = _materialize()
+    assert result.success
+    assert all(c.passed for c in result.get_asset_check_evaluations())
+    ids, rejects = expected(240)
+    items, found_rejects = table_state(ingest_env["DATABASE_URL"])
+    assert set(items) == ids
+    assert found_rejects == rejects
+    meta = result.asset_materializations_for_node("items_table")[0].metadata
+    assert meta["inserted"].value == len(ids)
+
+    again = _materialize()
+    meta = again.asset_materializations_for_node("items_table")[0].metadata
+    assert (meta["inserted"].value, meta["updated"].value) == (0, 0)
+    assert table_state(ingest_env["DATABASE_URL"]) == (items, found_rejects)
+
+
+def test_a_later_partition_adds_the_new_items(ingest_env):
+    assert _materialize("2026-11-01").success
+    first, _ = table_state(ingest_env["DATABASE_URL"])
+    assert _materialize("2026-11-15").success
+    later, _ = table_state(ingest_env["DATABASE_URL"])
+    assert set(first) < set(later) == expected(240, "2026-11-15")[0]
+
+
+def _cli(env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "fashion_assets.cli", "demo", "--partition", PARTITION],
+        env={**os.environ, **env},
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def _kill_when(proc: subprocess.Popen, ready, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert proc.poll() is None, "the run ended before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def test_a_run_killed_midway_and_rerun_ends_with_the_same_rows(ingest_env, tmp_path):
+    objects = Path(ingest_env["FASHION_HOME"]) / "objects"
+    raw = objects / "assets" / "raw_items" / f"{PARTITION}.parquet"
+    images = objects / "images"
+    # killed while images are being stored, then killed right after the crawl step
+    _kill_when(
+        _cli(ingest_env), lambda: images.is_dir() and sum(1 for _ in images.rglob("*.jpg")) > 20
+    )
+    _kill_when(_cli(ingest_env), raw.exists)
+    done = _cli(ingest_env)
+    out, _ = done.communicate(timeout=300)
+    assert done.returncode == 0, out
+    assert "items in PostgreSQL" in out and "make dev" in out
+    ids, rejects = expected(240)
+    state = table_state(ingest_env["DATABASE_URL"])
+    assert set(state[0]) == ids and state[1] == rejects
+    rerun = _cli(ingest_env)
+    rerun.communicate(timeout=300)
+    assert table_state(ingest_env["DATABASE_URL"]) == state
+
+
+def test_s3_backend_through_a_custom_endpoint(ingest_env, s3_env, monkeypatch):
+    monkeypatch.setenv("FASHION_STORAGE", "s3")
+    monkeypatch.setenv("FASHION_S3_BUCKET", s3_env["bucket"])
+    monkeypatch.setenv("FASHION_S3_PREFIX", "demo")
+    monkeypatch.setenv("FASHION_S3_ENDPOINT_URL", s3_env["endpoint_url"])
+    monkeypatch.setenv("FASHION_DEMO_ITEMS", "60")
+    result = _materialize()
+    assert result.success
+    client = boto3.client("s3", endpoint_url=s3_env["endpoint_url"], region_name="us-east-1")
+    keys = [
+        o["Key"]
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=s3_env["bucket"])
+        for o in page.get("Contents", [])
+    ]
+    assert f"demo/assets/raw_items/{PARTITION}.parquet" in keys
+    image_keys = {k for k in keys if k.startswith("demo/images/")}
+    items, _ = table_state(ingest_env["DATABASE_URL"])
+    with psycopg.connect(ingest_env["DATABASE_URL"]) as conn:
+        stored = {f"demo/{k}" for (k,) in conn.execute("SELECT image_key FROM items")}
+    assert stored and stored <= image_keys and len(items) == len(expected(60)[0])
+    assert not (Path(ingest_env["FASHION_HOME"]) / "objects").exists()
+
+
+def test_missing_bucket_fails_the_run_with_what_to_set(ingest_env, s3_env, monkeypatch):
+    monkeypatch.setenv("FASHION_STORAGE", "s3")
+    monkeypatch.setenv("FASHION_S3_BUCKET", "no-such-bucket")
+    monkeypatch.setenv("FASHION_S3_ENDPOINT_URL", s3_env["endpoint_url"])
+    with pytest.raises(Exception, match="FASHION_S3_BUCKET"):
+        _materialize()
+
+
+def test_unknown_source_fails_with_what_to_set(ingest_env, monkeypatch):
+    monkeypatch.setenv("FASHION_CRAWL_SOURCE", "ftp")
+    with pytest.raises(Exception, match="FASHION_CRAWL_SOURCE"):
+        _materialize()
+
+
+def test_web_source_crawls_any_schema_org_site(ingest_env, tmp_path):
+    with serve_demo_shop(tmp_path / "site", 80, 7, date(2026, 11, 20)) as origin:
+        source = CrawlSourceResource(
+            source="web",
+            start_url=origin,
+            per_host_rps=0,
+            per_host_concurrency=8,
+            product_url_pattern="/products/",
+        )
+        result = _materialize(crawl_source=source)
+    assert result.success
+    items, rejects = table_state(ingest_env["DATABASE_URL"])
+    host = origin.removeprefix("http://")
+    assert {i.split(":", 2)[-1] for i in items} == {i.split(":")[-1] for i in expected(80)[0]}
+    assert all(i.startswith(f"{host}:") for i in items)
+    assert rejects == Counter(unknown_category=expected(80)[1]["unknown_category"])
+
+
+def test_one_partition_from_the_dagster_cli(ingest_env):
+    env = {**os.environ, **ingest_env, "FASHION_DEMO_ITEMS": "40"}
+    done = subprocess.run(
+        [
+            REPO / ".venv" / "bin" / "dagster" if (REPO / ".venv").exists() else "dagster",
+            "asset",
+            "materialize",
+            "-m",
+            "fashion_assets.definitions",
+            "--select",
+            "raw_items,item_images,filtered_items,rejected_items,items_table",
+            "--partition",
+            PARTITION,
+        ],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    items, _ = table_state(ingest_env["DATABASE_URL"])
+    assert set(items) == expected(40)[0]
+
+
+def test_dagster_postgres_instance_runs_a_materialization(
+    ingest_env, pg_server_url, tmp_path, monkeypatch
+):
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS dagster_storage WITH (FORCE)")
+        conn.execute("CREATE DATABASE dagster_storage")
+    monkeypatch.setenv("DAGSTER_PG_URL", pg_server_url.replace("/postgres?", "/dagster_storage?"))
+    monkeypatch.setenv("FASHION_DEMO_ITEMS", "30")
+    home = tmp_path / "dagster_pg_home"
+    home.mkdir()
+    shutil.copy(REPO / "deploy" / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        result = _materialize(instance=instance)
+        assert result.success
+        run = instance.get_run_by_id(result.run_id)
+        assert run is not None and run.is_success
+    with psycopg.connect(os.environ["DAGSTER_PG_URL"]) as conn:
+        runs = conn.execute(
+            "SELECT count(*) FROM runs WHERE run_id = %s", (result.run_id,)
+        ).fetchone()[0]
+        events = conn.execute(
+            "SELECT count(*) FROM event_logs WHERE run_id = %s", (result.run_id,)
+        ).fetchone()[0]
+    assert runs == 1 and events > 10
