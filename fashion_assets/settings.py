@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     fashion_demo_items: int = Field(2000, description="Size of the demo shop.")
     fashion_crawl_url: str = Field("", description="Start URL of a web source.")
     fashion_crawl_field_map: str = Field("", description="JSON file: site property -> field.")
+    fashion_crawl_url_pattern: str = Field(
+        "", description="Regex: which sitemap URLs are products."
+    )
     fashion_catalog_folder: str = Field("", description="Folder with styles.csv and images/.")
     fashion_crawl_rps: float = Field(2.0, description="Web source: requests/s per host.")
     fashion_crawl_concurrency: int = Field(2, description="Web source: parallel requests/host.")

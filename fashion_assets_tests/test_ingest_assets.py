@@ -219,7 +219,7 @@ def test_one_partition_from_the_dagster_cli(ingest_env):
     env = {**os.environ, **ingest_env, "FASHION_DEMO_ITEMS": "40"}
     done = subprocess.run(
         [
-            REPO / ".venv" / "bin" / "dagster" if (REPO / ".venv").exists() else "dagster",
+            str(Path(sys.executable).parent / "dagster"),
             "asset",
             "materialize",
             "-m",

@@ -16,8 +16,9 @@ import html
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
-import threading
 from collections.abc import Iterator
 from datetime import date
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -153,19 +154,34 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-@contextlib.contextmanager
-def serve_folder(folder: Path) -> Iterator[str]:
-    """Serve `folder` over HTTP on 127.0.0.1 (a free port); yields the origin URL."""
+def _serve_forever(folder: Path) -> None:
     handler = functools.partial(_QuietHandler, directory=str(folder))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    print(f"http://127.0.0.1:{server.server_address[1]}", flush=True)
+    server.serve_forever()
+
+
+@contextlib.contextmanager
+def serve_folder(folder: Path) -> Iterator[str]:
+    """Serve `folder` over HTTP on 127.0.0.1 (a free port); yields the origin URL.
+
+    The server runs in a child process so that it does not share the crawler's GIL.
+    """
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fashion_assets.crawl.demo_site", str(folder)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        assert proc.stdout is not None
+        origin = proc.stdout.readline().strip()
+        if not origin.startswith("http://"):
+            raise RuntimeError(f"the demo shop server did not start (exit {proc.poll()})")
+        yield origin
     finally:
-        server.shutdown()
-        server.server_close()
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 @contextlib.contextmanager
@@ -202,3 +218,7 @@ def serve_demo_shop(home: Path, items: int, seed: int, as_of: date) -> Iterator[
             yield origin
     finally:
         shutil.rmtree(serve_root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    _serve_forever(Path(sys.argv[1]))

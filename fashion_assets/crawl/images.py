@@ -83,15 +83,13 @@ def _from_fetch_error(error: str, status: int | None) -> str:
     )
 
 
-def store_image(url: str, data: bytes, store: ObjectStore) -> dict[str, Any]:
-    """Inspect bytes and put them under their content key (skipped when already stored)."""
+def measure_image(url: str, data: bytes) -> dict[str, Any]:
+    """The image row for bytes: measurements and content key, or the reason they are unusable."""
     try:
         info = inspect_image(data)
     except BrokenImage as exc:
         return {"image_url": url, "status": exc.reason, "detail": str(exc)}
     key, sha = content_key(data, info["format"])
-    if not store.exists(key):
-        store.put(key, data, content_type=Image.MIME.get(info["format"], "image/jpeg"))
     return {
         "image_url": url,
         "status": "ok",
@@ -101,6 +99,12 @@ def store_image(url: str, data: bytes, store: ObjectStore) -> dict[str, Any]:
         "bytes": len(data),
         **info,
     }
+
+
+def put_if_absent(store: ObjectStore, row: dict[str, Any], data: bytes) -> None:
+    """Store an ok image under its content key unless it is already there."""
+    if not store.exists(row["image_key"]):
+        store.put(row["image_key"], data, content_type=Image.MIME.get(row["format"], "image/jpeg"))
 
 
 def _read_file(url: str, limit: int) -> tuple[bytes | None, str, str]:
@@ -137,7 +141,11 @@ async def fetch_images(
                 if data is None:
                     rows[url] = {"image_url": url, "status": error, "detail": detail}
                 else:
-                    rows[url] = await asyncio.to_thread(store_image, url, data, store)
+                    # decoding is CPU work, done here; storage may be a network round trip
+                    row = measure_image(url, data)
+                    if row["status"] == "ok":
+                        await asyncio.to_thread(put_if_absent, store, row, data)
+                    rows[url] = row
             if progress:
                 progress(len(rows), len(unique))
 

@@ -180,6 +180,7 @@ def build_resources(settings: Settings | None = None) -> dict[str, Any]:
             start_url=s.fashion_crawl_url,
             catalog_folder=s.fashion_catalog_folder,
             field_map_path=s.fashion_crawl_field_map,
+            product_url_pattern=s.fashion_crawl_url_pattern,
             per_host_rps=s.fashion_crawl_rps,
             per_host_concurrency=s.fashion_crawl_concurrency,
         ),
