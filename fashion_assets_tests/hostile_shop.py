@@ -88,6 +88,7 @@ class HostileShop:
 
     def __init__(self, slow_s: float = 2.0, huge_bytes: int = 200_000):
         self.hits: dict[str, list[float]] = defaultdict(list)
+        self.agents: set[str] = set()
         self.slow_s = slow_s
         self.images = {
             "/img/ok1.jpg": ("image/jpeg", _jpeg((20, 30, 90))),
@@ -145,6 +146,7 @@ class HostileShop:
             def do_GET(self) -> None:
                 path = self.path.split("?")[0]
                 shop.hits[path].append(time.monotonic())
+                shop.agents.add(self.headers.get("User-Agent", ""))
                 n = len(shop.hits[path])
                 origin = f"http://{self.headers['Host']}"
                 if path == "/robots.txt":

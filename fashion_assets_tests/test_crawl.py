@@ -4,18 +4,24 @@ with its reason, nothing crashes."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+import time
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
 from fashion_assets.crawl.crawler import crawl_site
+from fashion_assets.crawl.demo_site import serve_folder
 from fashion_assets.crawl.fetch import FetchPolicy, retry_after_seconds
 from fashion_assets.crawl.images import fetch_images
 from fashion_assets.crawl.jsonld import extract_products, map_product
+from fashion_assets.crawl.robots import crawl_delay
 from fashion_assets.crawl.sitemap import parse_sitemap
 from fashion_assets.preprocess.clean import clean
 from fashion_assets.storage import LocalObjectStore
-from fashion_assets_tests.hostile_shop import EXPECTED, HostileShop
+from fashion_assets_tests.hostile_shop import EXPECTED, HostileShop, product_page
 
 POLICY = FetchPolicy(
     timeout_s=0.4,
@@ -76,6 +82,51 @@ def test_retries_honour_retry_after_and_recover_from_a_500(hostile_crawl):
     assert "/private/secret.html" not in shop.hits, "robots.txt disallow was not honoured"
 
 
+def test_every_request_names_the_project(hostile_crawl):
+    shop, *_ = hostile_crawl
+    assert shop.agents and all(a.startswith("fashion_assets-crawler/") for a in shop.agents)
+
+
+def test_crawl_delay_from_robots_txt_spaces_requests(tmp_path):
+    pages = [f"p{i}.html" for i in range(4)]
+    for name in pages:
+        (tmp_path / name).write_text(product_page(name, "/x.jpg"))
+    (tmp_path / "robots.txt").write_text("User-agent: *\nCrawl-delay: 0.25\n")
+    with serve_folder(tmp_path) as origin:
+        urls = "".join(f"<url><loc>{origin}/{p}</loc></url>" for p in pages)
+        (tmp_path / "sitemap.xml").write_text(f"<urlset>{urls}</urlset>")
+        started = time.monotonic()
+        result = asyncio.run(crawl_site(origin, policy=POLICY))
+        elapsed = time.monotonic() - started
+    assert len(result.records) == 4
+    assert elapsed >= 0.25 * 4, "robots.txt, sitemap and 4 pages must be 0.25 s apart"
+
+
+def test_demo_server_exits_when_its_parent_is_killed(tmp_path):
+    script = (
+        "import sys, time; from pathlib import Path\n"
+        "from fashion_assets.crawl.demo_site import serve_folder\n"
+        "with serve_folder(Path(sys.argv[1])) as origin:\n"
+        "    print(origin, flush=True); time.sleep(60)\n"
+    )
+    (tmp_path / "index.html").write_text("hi")
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
+    origin = parent.stdout.readline().strip()
+    assert httpx.get(origin + "/index.html").text == "hi"
+    parent.kill()  # SIGKILL: no cleanup code runs in the parent
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(origin + "/index.html", timeout=0.5)
+        except httpx.TransportError:
+            return
+        time.sleep(0.1)
+    pytest.fail("the demo shop server outlived its parent")
+
+
 def test_redirects_are_followed_and_bounded(hostile_crawl):
     shop, result, *_ = hostile_crawl
     final = [r for r in result.records if r["sku"] == "G3"]
@@ -112,3 +163,18 @@ def test_sitemap_rejects_non_sitemaps():
         b"<lastmod>2026-11-01</lastmod></url></urlset>"
     )
     assert entries[0].loc == "a" and entries[0].lastmod == "2026-11-01" and children == []
+
+
+def test_crawl_delay_parsing_picks_our_group_and_allows_fractions():
+    ua = "fashion_assets-crawler/0.1"
+    assert crawl_delay("User-agent: *\nCrawl-delay: 0.25\n", ua) == 0.25
+    text = (
+        "User-agent: googlebot\nCrawl-delay: 5\n\nUser-agent: FASHION_ASSETS-CRAWLER\n"
+        "User-agent: bing\nDisallow: /x\nCrawl-delay: 2\nUser-agent: *\nCrawl-delay: 1\n"
+    )
+    assert crawl_delay(text, ua) == 2.0
+    assert crawl_delay("User-agent: googlebot\nCrawl-delay: 5\n", ua) is None
+    assert (
+        crawl_delay("User-agent: fashion\nCrawl-delay: 9\nUser-agent: *\nCrawl-delay: x", ua)
+        is None
+    )

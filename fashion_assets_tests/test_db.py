@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
 from fashion_assets.db.items import replace_rejects, upsert_items
 from fashion_assets.db.schema import MIGRATIONS, migrate
-from fashion_assets.db.server import DatabaseUnavailable, connect, redact
+from fashion_assets.db.server import (
+    DatabaseUnavailable,
+    connect,
+    embedded_database_url,
+    redact,
+    stop_embedded,
+)
 
 
 def _row(i: int, color: str = "Blue") -> dict:
@@ -87,9 +95,30 @@ def test_rejects_are_replaced_per_partition(database_url):
         assert counts == {"2026-11-01": 2, "2026-11-02": 1}
 
 
+def _url_in_child(home: str) -> str:
+    url = embedded_database_url(Path(home))
+    with connect(url) as conn:
+        conn.execute("SELECT 1")
+    return url
+
+
+def test_processes_starting_together_share_one_embedded_server(tmp_path):
+    home = tmp_path / "shared_home"
+    home.mkdir()
+    try:
+        with ProcessPoolExecutor(3, mp_context=multiprocessing.get_context("spawn")) as pool:
+            urls = list(pool.map(_url_in_child, [str(home)] * 3))
+        assert len(set(urls)) == 1
+        with connect(urls[0]) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        stop_embedded(home)
+
+
 def test_unreachable_database_says_what_to_set():
     url = "postgresql://fashion:s3cret@127.0.0.1:9/fashion"
     with pytest.raises(DatabaseUnavailable, match="DATABASE_URL") as info:
         connect(url)
     assert "s3cret" not in str(info.value)
     assert redact(url) == "postgresql://fashion:***@127.0.0.1:9/fashion"
+    assert redact("postgresql://postgres:@/db?host=/s") == "postgresql://postgres:@/db?host=/s"

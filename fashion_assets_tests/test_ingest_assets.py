@@ -197,6 +197,14 @@ def test_unknown_source_fails_with_what_to_set(ingest_env, monkeypatch):
         _materialize()
 
 
+def test_unreachable_database_fails_the_run_with_what_to_set(ingest_env, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://fashion:hunter2@127.0.0.1:9/fashion")
+    monkeypatch.setenv("FASHION_DEMO_ITEMS", "20")
+    with pytest.raises(Exception, match="DATABASE_URL") as info:
+        _materialize()
+    assert "hunter2" not in str(info.value)
+
+
 def test_web_source_crawls_any_schema_org_site(ingest_env, tmp_path):
     with serve_demo_shop(tmp_path / "site", 80, 7, date(2026, 11, 20)) as origin:
         source = CrawlSourceResource(

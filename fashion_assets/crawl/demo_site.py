@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from datetime import date
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -159,6 +160,8 @@ def _serve_forever(folder: Path) -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     print(f"http://127.0.0.1:{server.server_address[1]}", flush=True)
+    # stdin is a pipe from the parent: end of file means the parent is gone, however it died
+    threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()
     server.serve_forever()
 
 
@@ -170,6 +173,7 @@ def serve_folder(folder: Path) -> Iterator[str]:
     """
     proc = subprocess.Popen(
         [sys.executable, "-m", "fashion_assets.crawl.demo_site", str(folder)],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )

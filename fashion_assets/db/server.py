@@ -20,7 +20,7 @@ class DatabaseUnavailable(RuntimeError):
 
 def redact(url: str) -> str:
     """The URL with any password replaced by '***' (safe for logs and metadata)."""
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+    return re.sub(r"(://[^:/@]+:)[^@]+@", r"\1***@", url)
 
 
 def _embedded():
