@@ -19,6 +19,7 @@ from fashion_assets.catalog.vocabulary import CATEGORIES, COLORS, spec_fields_fo
 
 OPENED_ON = date(2026, 11, 1)
 
+# fmt: off
 _SEASONS = {
     "01outer_01coat": ("winter", "spring&fall"),
     "01outer_02jacket": ("spring&fall", "winter"),
@@ -159,27 +160,16 @@ _NECKS = {
     "01outer_03jumper": ("hood", "band collar", "turtle neck"),
     "01outer_04cardigan": ("V-neck", "round neck"),
     "02top_01blouse": (
-        "bow collar",
-        "round neck",
-        "V-neck",
-        "square neck",
-        "Peter Pan collar",
-        "sailor collar",
-        "off shoulder",
+        "bow collar", "round neck", "V-neck", "square neck", "Peter Pan collar",
+        "sailor collar", "off shoulder",
     ),
     "02top_02t-shirt": ("round neck", "V-neck", "U-neck", "polo collar", "hood", "boat neck"),
     "02top_03sweater": ("round neck", "V-neck", "turtle neck", "cowl neck", "boat neck"),
     "02top_04shirt": ("shirts collar", "band collar", "Chinese collar"),
     "02top_05vest": ("V-neck", "round neck", "tailored collar"),
     "03-1onepiece(dress)": (
-        "round neck",
-        "V-neck",
-        "square neck",
-        "sweetheart neck",
-        "halter neck",
-        "off shoulder",
-        "one shoulder",
-        "shirts collar",
+        "round neck", "V-neck", "square neck", "sweetheart neck", "halter neck", "off shoulder",
+        "one shoulder", "shirts collar",
     ),
     "03-2onepiece(jumpsuite)": ("V-neck", "halter neck", "square neck", "shirts collar"),
 }
@@ -193,30 +183,10 @@ _LENGTHS = {
     "03-2onepiece(jumpsuite)": ("long", "nomal", "short"),
 }
 _BRANDS = (
-    "어반무드",
-    "데일리룩",
-    "서울스튜디오",
-    "노스웨이브",
-    "모노플랜",
-    "린넨하우스",
-    "오르빗",
-    "하루공방",
-    "블루마일",
-    "포레스트랩",
+    "어반무드", "데일리룩", "서울스튜디오", "노스웨이브", "모노플랜", "린넨하우스", "오르빗", "하루공방", "블루마일", "포레스트랩",
 )
 _ADJECTIVES = (
-    "오버핏",
-    "베이직",
-    "데일리",
-    "모던",
-    "빈티지 워싱",
-    "소프트",
-    "프리미엄",
-    "미니멀",
-    "클래식",
-    "루즈핏",
-    "세미오버",
-    "슬림핏",
+    "오버핏", "베이직", "데일리", "모던", "빈티지 워싱", "소프트", "프리미엄", "미니멀", "클래식", "루즈핏", "세미오버", "슬림핏",
 )
 _SEASON_WORDS = {
     "winter": ("기모", "울 블렌드", "헤비", "따뜻한"),
@@ -231,6 +201,7 @@ _ACCESSORIES = (
     ("잡화 > 양말", "스포츠 양말 3팩"),
     ("신발 > 스니커즈", "캔버스 스니커즈"),
 )
+# fmt: on
 PATTERNS = ("solid", "solid", "stripe", "dots", "check")
 
 
