@@ -70,6 +70,8 @@ def test_every_bad_page_or_product_is_recorded_with_its_reason(hostile_crawl):
     twins = [by_path.get("/p/good1.html"), by_path.get("/p/good1-alt.html")]
     assert sorted(twins, key=str) == [None, "duplicate"]
     assert any(r["reason"] == "broken_sitemap" for r in rejects)
+    detail = next(r["detail"] for r in rejects if r["url"].endswith("/p/always500.html"))
+    assert detail.endswith(f"(after {POLICY.retries + 1} attempts)")
     assert all(r["detail"] for r in rejects)
 
 

@@ -177,6 +177,7 @@ class Fetcher:
                     break
                 backoff = self.policy.backoff_s * 2**attempt * (0.5 + random.random())
                 await asyncio.sleep(r.wait if r.wait is not None else backoff)
+        result.detail += f" (after {result.attempts} attempts)"
         return result
 
     async def _attempt(self, url: str, kind: Kind, result: Fetched) -> Fetched:
