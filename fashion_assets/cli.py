@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -22,20 +23,26 @@ def today_partition() -> str:
     return datetime.now(ZoneInfo("Asia/Seoul")).date().isoformat()
 
 
-def run_ingest(partition: str) -> bool:
-    """Run `ingest_job` for one partition on the DAGSTER_HOME instance (seen in the UI)."""
+def run_daily(partition: str) -> bool:
+    """Run `daily_job` for one partition, then refresh the VLM training set, on the
+    DAGSTER_HOME instance (so the runs show in the UI)."""
     import dagster as dg
 
     from fashion_assets.definitions import defs
 
-    job = defs.resolve_job_def("ingest_job")
-    result = job.execute_in_process(
-        partition_key=partition,
-        instance=dg.DagsterInstance.get(),
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        raise_on_error=False,
+    instance = dg.DagsterInstance.get()
+    logs = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+    daily = defs.resolve_job_def("daily_job").execute_in_process(
+        partition_key=partition, instance=instance, run_config=logs, raise_on_error=False
     )
-    return result.success
+    if not daily.success:
+        return False
+    training = defs.resolve_implicit_global_asset_job_def().get_subset(
+        asset_selection={dg.AssetKey("vlm_training_set")}
+    )
+    return training.execute_in_process(
+        instance=instance, run_config=logs, raise_on_error=False
+    ).success
 
 
 def summary(settings: Settings) -> str:
@@ -51,11 +58,23 @@ def summary(settings: Settings) -> str:
         sample = conn.execute(
             "SELECT item_id, title, category, season, color FROM items ORDER BY item_id LIMIT 3"
         ).fetchall()
+    from fashion_assets.defs.resources import build_resources
+
+    store = build_resources(settings)["objects"].store()
+    manifest_key = "training/vlm/manifest.json"
+    training = (
+        "VLM training set: {train} train / {eval} eval conversations from {partitions} "
+        "partition(s) at ".format(**json.loads(store.get(manifest_key)))
+        + store.uri("training/vlm/train.jsonl")
+        if store.exists(manifest_key)
+        else "VLM training set: not built yet"
+    )
     lines = [
         f"items in PostgreSQL: {items} across {categories} categories ({redact(url)})",
         "rejected: " + (", ".join(f"{r} {n}" for r, n in reasons) or "none"),
         *(f"  {i}  {t}  [{c}, {s}, {col}]" for i, t, c, s, col in sample),
-        f"object store: {settings.storage_root if settings.fashion_storage == 'local' else 's3'}",
+        training,
+        f"images in the object store: {store.uri('images')}",
         "next: `make dev` opens the Dagster UI at http://127.0.0.1:3000 "
         "(assets, checks, schedules; materialize or backfill partitions there)",
     ]
@@ -65,7 +84,7 @@ def summary(settings: Settings) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="fashion_assets")
     sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="run the ingest job for a day, then print a summary")
+    demo = sub.add_parser("demo", help="run the daily pipeline for a day, then print a summary")
     demo.add_argument("--partition", default=None, help="YYYY-MM-DD (default: today, KST)")
     sub.add_parser("summary", help="print what the catalogue holds")
     sub.add_parser("db-url", help="print the database URL (starting the embedded server)")
@@ -75,9 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "demo":
             partition = args.partition or today_partition()
-            print(f"materializing the ingest assets for partition {partition} ...", flush=True)
-            if not run_ingest(partition):
-                print("the ingest run failed: see the log above", file=sys.stderr)
+            print(f"materializing the daily pipeline for partition {partition} ...", flush=True)
+            if not run_daily(partition):
+                print("the run failed: see the log above", file=sys.stderr)
                 return 1
             print(summary(settings))
         elif args.command == "summary":

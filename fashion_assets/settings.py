@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     fashion_catalog_folder: str = Field("", description="Folder with styles.csv and images/.")
     fashion_crawl_rps: float = Field(2.0, description="Web source: requests/s per host.")
     fashion_crawl_concurrency: int = Field(2, description="Web source: parallel requests/host.")
+    fashion_augment_url: str = Field("", description="OpenAI-compatible base URL; empty = off.")
+    fashion_augment_model: str = Field("", description="Model name for the augmenter.")
+    fashion_augment_min_interval_s: float = Field(0.0, description="Seconds between calls.")
 
     @property
     def home(self) -> Path:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -34,6 +35,26 @@ Color = Annotated[str, _in("color")]
 Fiber = Annotated[str, _in("fiber_composition")]
 Degree = Annotated[str, _in("elasticity")]
 Fleece = Annotated[str, _in("isfleece")]
+
+
+STD_FIELDS = (
+    "category", "category_specification", "gender", "season", "color", "fiber_composition",
+    "elasticity", "transparency", "isfleece",
+)  # fmt: skip
+
+
+def std_attributes(row: Mapping[str, Any]) -> dict[str, object]:
+    """The standard attributes of an item row (an `Item` dump or a table row) as a flat dict:
+    STD fields that are set, then the type-specific fields."""
+    out: dict[str, object] = {}
+    for name in STD_FIELDS:
+        value = row.get(name)
+        if name == "fiber_composition":
+            out[name] = [str(v) for v in (value if value is not None else ())]
+        elif value is not None:
+            out[name] = value
+    out.update(row.get("specs") or {})
+    return out
 
 
 class ReinforcedFeatures(BaseModel):
@@ -95,18 +116,7 @@ class Item(BaseModel):
 
     def attributes(self) -> dict[str, object]:
         """The standard attributes (STD group) as a flat dict, type-specific fields included."""
-        return {
-            "category": self.category,
-            "category_specification": self.category_specification,
-            "gender": self.gender,
-            "season": self.season,
-            "color": self.color,
-            "fiber_composition": list(self.fiber_composition),
-            "elasticity": self.elasticity,
-            "transparency": self.transparency,
-            "isfleece": self.isfleece,
-            **self.specs,
-        }
+        return std_attributes(self.model_dump())
 
     def content_hash(self, image_sha256: str) -> str:
         """Hash of everything an embedding depends on: title, attributes, reinforced text, image."""

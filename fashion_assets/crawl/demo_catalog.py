@@ -15,6 +15,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from fashion_assets.catalog.labels import KO
 from fashion_assets.catalog.vocabulary import CATEGORIES, COLORS, spec_fields_for
 
 OPENED_ON = date(2026, 11, 1)
@@ -51,22 +52,6 @@ _NOUNS = {
     "04bottom_01pants": ("팬츠", "슬랙스", "데님 팬츠", "와이드 팬츠", "조거 팬츠"),
     "04bottom_02skirt": ("스커트", "플리츠 스커트", "롱 스커트", "미니 스커트"),
 }
-_GROUP_KO = {"outer": "아우터", "top": "상의", "onepiece": "원피스", "bottom": "하의"}
-_LEAF_KO = {
-    "01outer_01coat": "코트",
-    "01outer_02jacket": "자켓",
-    "01outer_03jumper": "점퍼",
-    "01outer_04cardigan": "가디건",
-    "02top_01blouse": "블라우스",
-    "02top_02t-shirt": "티셔츠",
-    "02top_03sweater": "니트",
-    "02top_04shirt": "셔츠",
-    "02top_05vest": "베스트",
-    "03-1onepiece(dress)": "원피스",
-    "03-2onepiece(jumpsuite)": "점프수트",
-    "04bottom_01pants": "팬츠",
-    "04bottom_02skirt": "스커트",
-}
 #: Shop colour names per vocabulary colour, with the RGB the image is drawn in.
 COLOR_NAMES: dict[str, tuple[tuple[str, tuple[int, int, int]], ...]] = {
     "Black": (("블랙", (25, 25, 28)), ("차콜블랙", (40, 40, 44))),
@@ -82,20 +67,6 @@ COLOR_NAMES: dict[str, tuple[tuple[str, tuple[int, int, int]], ...]] = {
     "Purple": (("퍼플", (110, 50, 150)), ("라벤더", (185, 160, 220))),
     "Beige": (("베이지", (215, 195, 160)), ("크림", (240, 228, 200)), ("오트밀", (220, 210, 190))),
     "Mixed": (("멀티", (200, 60, 60)), ("멀티컬러", (60, 120, 200))),
-}
-_FIBER_KO = {
-    "Cotton": "면",
-    "Hemp": "린넨",
-    "cellulose fiber Others": "모시",
-    "Silk": "실크",
-    "Wool": "울",
-    "protein fiber Others": "캐시미어",
-    "Viscos rayon": "레이온",
-    "regenerated fiber Others": "모달",
-    "Polyester": "폴리에스터",
-    "Nylon": "나일론",
-    "Polyurethane": "폴리우레탄",
-    "synthetic fiber Others": "아크릴",
 }
 _FIBERS = {
     "winter": (
@@ -265,7 +236,9 @@ def demo_product(i: int, items: int, seed: int = 7, opened_on: date = OPENED_ON)
         gender = rng.choice(("female", "both"))
     fibers = rng.choice(_FIBERS[season])
     shares = [70, 30] if len(fibers) == 2 else [60, 35, 5] if len(fibers) == 3 else [100]
-    material = ", ".join(f"{_FIBER_KO[f]} {s}%" for f, s in zip(fibers, shares, strict=True))
+    material = ", ".join(
+        f"{KO['fiber_composition'][f]} {s}%" for f, s in zip(fibers, shares, strict=True)
+    )
     specs = _specs(rng, category, season)
     fleece = "fleece_contain" if season == "winter" and rng.random() < 0.4 else "fleece_none"
     elastic = (
@@ -295,7 +268,7 @@ def demo_product(i: int, items: int, seed: int = 7, opened_on: date = OPENED_ON)
         brand=brand,
         price=rng.randrange(19, 300) * 1000 - 100,
         category=category,
-        category_label=f"{gender_ko} > {_GROUP_KO[spec]} > {_LEAF_KO[category]}",
+        category_label=f"{gender_ko} > {KO['category_specification'][spec]} > {KO['category'][category]}",
         gender=gender,
         season=season,
         color=color,

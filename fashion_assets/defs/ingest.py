@@ -1,6 +1,5 @@
 """Ingest assets: crawl -> raw_items + item_images -> filtered/rejected items -> items_table."""
 
-from collections import Counter
 from datetime import date
 
 import dagster as dg
@@ -13,20 +12,11 @@ from fashion_assets.preprocess.checks import duplicate_ids, unknown_reasons, voc
 from fashion_assets.preprocess.clean import clean
 from fashion_assets.settings import Settings
 
+from .metadata import md_table, value_counts
 from .partitions import daily_partitions
 from .resources import CrawlSourceResource, ObjectStoreResource, PostgresResource
 
 GROUP = "ingest"
-
-
-def _md(frame: pd.DataFrame, rows: int = 10) -> dg.MetadataValue:
-    return dg.MetadataValue.md(
-        frame.head(rows).to_markdown(index=False) if len(frame) else "_none_"
-    )
-
-
-def _counts(values: pd.Series) -> dg.MetadataValue:
-    return dg.MetadataValue.json(dict(Counter(values.astype(str))))
 
 
 def _raw_frame(result: CrawlResult, source: str) -> pd.DataFrame:
@@ -112,9 +102,9 @@ def crawl(
             "origin": out.origin,
             "products": int((raw["status"] == "ok").sum()),
             "failed_pages": int((raw["status"] != "ok").sum()),
-            "failures_by_reason": _counts(raw.loc[raw["status"] != "ok", "status"]),
+            "failures_by_reason": value_counts(raw.loc[raw["status"] != "ok", "status"]),
             "pages_per_s": stats.get("pages_per_s") or 0.0,
-            "sample": _md(raw[["status", "url", "name", "detail"]]),
+            "sample": md_table(raw[["status", "url", "name", "detail"]]),
         },
     )
     yield dg.Output(
@@ -123,7 +113,7 @@ def crawl(
         metadata={
             "images_ok": len(ok_images),
             "images_failed": len(images) - len(ok_images),
-            "failures_by_reason": _counts(images.loc[images["status"] != "ok", "status"]),
+            "failures_by_reason": value_counts(images.loc[images["status"] != "ok", "status"]),
             "stored_bytes": int(ok_images["bytes"].sum()) if len(ok_images) else 0,
             "examples": dg.MetadataValue.md(
                 "\n".join(f"- [{k}]({store.uri(k)})" for k in ok_images["image_key"].head(5))
@@ -171,8 +161,8 @@ def clean_items(
         output_name="filtered_items",
         metadata={
             "items": len(filtered),
-            "by_category": _counts(filtered["category"]) if len(filtered) else {},
-            "sample": _md(
+            "by_category": value_counts(filtered["category"]) if len(filtered) else {},
+            "sample": md_table(
                 filtered[["item_id", "title", "category", "season", "color", "gender"]]
                 if len(filtered)
                 else filtered
@@ -184,8 +174,8 @@ def clean_items(
         output_name="rejected_items",
         metadata={
             "rejected": len(rejected),
-            "by_reason": _counts(rejected["reason"]),
-            "sample": _md(rejected),
+            "by_reason": value_counts(rejected["reason"]),
+            "sample": md_table(rejected),
         },
     )
     bad = vocabulary_violations(items)

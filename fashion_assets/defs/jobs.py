@@ -1,4 +1,4 @@
-"""Jobs: the daily ingest (crawl to PostgreSQL) over one partition."""
+"""Jobs over one daily partition: ingest alone, instructions alone (backfills), or both."""
 
 import dagster as dg
 
@@ -9,4 +9,17 @@ ingest_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups("ingest"),
     partitions_def=daily_partitions,
     description="Crawl the configured source for one day and load the cleaned items.",
+)
+instruction_job = dg.define_asset_job(
+    "instruction_job",
+    selection=dg.AssetSelection.assets("instruction_data"),
+    partitions_def=daily_partitions,
+    description="Generate one day's instruction parquet from that day's filtered items "
+    "(backfill it over a date range after a template change).",
+)
+daily_job = dg.define_asset_job(
+    "daily_job",
+    selection=dg.AssetSelection.groups("ingest") | dg.AssetSelection.assets("instruction_data"),
+    partitions_def=daily_partitions,
+    description="The day's crawl, cleaning, database load and instruction data.",
 )

@@ -6,6 +6,7 @@ PostgreSQL and a local folder; DATABASE_URL and FASHION_STORAGE=s3 switch to rea
 
 import io
 import json
+import os
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -22,6 +23,7 @@ from fashion_assets.crawl.fetch import FetchPolicy
 from fashion_assets.crawl.sources import SourceSpec, load_field_map
 from fashion_assets.db.schema import migrate
 from fashion_assets.db.server import connect, embedded_database_url
+from fashion_assets.instructions.augment import AugmentConfig, Augmenter
 from fashion_assets.settings import Settings
 from fashion_assets.storage import LocalObjectStore, ObjectStore, S3ObjectStore
 
@@ -102,6 +104,31 @@ class CrawlSourceResource(dg.ConfigurableResource):
         ).validate()
 
 
+class AugmenterResource(dg.ConfigurableResource):
+    """Optional paraphrasing through an OpenAI-compatible endpoint (off when base_url is empty).
+
+    The API key is read from FASHION_AUGMENT_API_KEY at run time and never stored in config.
+    """
+
+    base_url: str = ""
+    model: str = ""
+    min_interval_s: float = 0.0
+
+    def augmenter(self, cache: ObjectStore) -> Augmenter | None:
+        """An augmenter writing its cache to `cache`, or None when augmentation is off."""
+        if not self.base_url:
+            return None
+        if not self.model:
+            raise ValueError("FASHION_AUGMENT_URL is set: also set FASHION_AUGMENT_MODEL")
+        config = AugmentConfig(
+            base_url=self.base_url,
+            model=self.model,
+            api_key=os.environ.get("FASHION_AUGMENT_API_KEY"),
+            min_interval_s=self.min_interval_s,
+        )
+        return Augmenter(config, cache)
+
+
 class ParquetObjectStoreIOManager(dg.ConfigurableIOManager):
     """DataFrames as parquet in the object store: `assets/<asset>/<partition>.parquet`.
 
@@ -116,9 +143,14 @@ class ParquetObjectStoreIOManager(dg.ConfigurableIOManager):
         return self.objects.store()
 
     @staticmethod
-    def key_for(asset_path: list[str], partition: str | None) -> str:
+    def prefix_for(asset_path: list[str]) -> str:
+        """The key prefix under which an asset's partitions are stored."""
+        return f"assets/{'/'.join(asset_path)}/"
+
+    @classmethod
+    def key_for(cls, asset_path: list[str], partition: str | None) -> str:
         """The object key of one asset partition (or of an unpartitioned asset)."""
-        return f"assets/{'/'.join(asset_path)}/{partition or 'all'}.parquet"
+        return f"{cls.prefix_for(asset_path)}{partition or 'all'}.parquet"
 
     def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame) -> None:
         partition = context.asset_partition_key if context.has_asset_partitions else None
@@ -152,10 +184,14 @@ _JSON_META = b"fashion_assets.json_columns"
 
 
 def read_parquet(store: ObjectStore, key: str) -> pd.DataFrame:
-    """Read a parquet object written by the IO manager, restoring its JSON columns."""
+    """Read a parquet object written by the IO manager, restoring its JSON columns.
+
+    Missing values come back as None (not NaN), so rows turned into dicts hold plain Python.
+    """
     table = pq.read_table(io.BytesIO(store.get(key)))
     json_cols = json.loads((table.schema.metadata or {}).get(_JSON_META, b"[]"))
     frame = table.to_pandas()
+    frame = frame.astype(object).where(frame.notna(), None)
     for col in json_cols:
         frame[col] = frame[col].map(lambda v: json.loads(v) if isinstance(v, str) else v)
     return frame
@@ -183,6 +219,11 @@ def build_resources(settings: Settings | None = None) -> dict[str, Any]:
             product_url_pattern=s.fashion_crawl_url_pattern,
             per_host_rps=s.fashion_crawl_rps,
             per_host_concurrency=s.fashion_crawl_concurrency,
+        ),
+        "augmenter": AugmenterResource(
+            base_url=s.fashion_augment_url,
+            model=s.fashion_augment_model,
+            min_interval_s=s.fashion_augment_min_interval_s,
         ),
         "io_manager": ParquetObjectStoreIOManager(objects=objects),
     }

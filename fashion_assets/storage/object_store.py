@@ -58,6 +58,7 @@ class LocalObjectStore:
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
+            os.chmod(tmp, 0o644)  # mkstemp creates 0600; stored objects are world-readable files
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -1,0 +1,1 @@
+"""Instruction data for the vision-language model: generator, styling rules, augmenter, training set."""
