@@ -72,3 +72,18 @@ def s3_env(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str
         Bucket=bucket
     )
     return {"endpoint_url": moto_endpoint, "bucket": bucket}
+
+
+@pytest.fixture
+def ingest_env(tmp_path, monkeypatch, database_url) -> dict[str, str]:
+    """FASHION_HOME, DAGSTER_HOME and a fresh database for one pipeline test (240 demo items)."""
+    env = {
+        "FASHION_HOME": str(tmp_path / "home"),
+        "DATABASE_URL": database_url,
+        "FASHION_DEMO_ITEMS": "240",
+        "DAGSTER_HOME": str(tmp_path / "dagster"),
+    }
+    Path(env["DAGSTER_HOME"]).mkdir()
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    return env

@@ -19,13 +19,8 @@ import pytest
 
 from fashion_assets.crawl.demo_catalog import demo_catalog
 from fashion_assets.crawl.demo_site import serve_demo_shop
-from fashion_assets.defs.ingest import clean_items, crawl, items_table
-from fashion_assets.defs.resources import CrawlSourceResource, build_resources
-from fashion_assets.settings import Settings
-
-REPO = Path(__file__).resolve().parents[1]
-PARTITION = "2026-11-20"
-ASSETS = [crawl, clean_items, items_table]
+from fashion_assets.defs.resources import CrawlSourceResource
+from fashion_assets_tests.pipeline import PARTITION, REPO, materialize_ingest
 
 
 def expected(items: int, partition: str = PARTITION) -> tuple[set[str], Counter]:
@@ -46,30 +41,6 @@ def table_state(url: str) -> tuple[dict[str, str], Counter]:
             dict(conn.execute("SELECT reason, count(*) FROM rejected_items GROUP BY 1").fetchall())
         )
     return items, rejects
-
-
-@pytest.fixture
-def ingest_env(tmp_path, monkeypatch, database_url) -> dict[str, str]:
-    env = {
-        "FASHION_HOME": str(tmp_path / "home"),
-        "DATABASE_URL": database_url,
-        "FASHION_DEMO_ITEMS": "240",
-        "DAGSTER_HOME": str(tmp_path / "dagster"),
-    }
-    Path(env["DAGSTER_HOME"]).mkdir()
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
-    return env
-
-
-def _materialize(partition: str = PARTITION, instance=None, **overrides):
-    resources = {**build_resources(Settings()), **overrides}
-    return dg.materialize(
-        ASSETS,
-        partition_key=partition,
-        resources=resources,
-        instance=instance or dg.DagsterInstance.ephemeral(),
-    )
 
 
 def test_definitions_show_assets_groups_checks_jobs_and_schedule():
@@ -93,7 +64,7 @@ def test_definitions_show_assets_groups_checks_jobs_and_schedule():
 
 
 def test_materialize_a_partition_then_rerun_changes_nothing(ingest_env):
-    result = _materialize()
+    result = materialize_ingest()
     assert result.success
     assert all(c.passed for c in result.get_asset_check_evaluations())
     ids, rejects = expected(240)
@@ -103,16 +74,16 @@ def test_materialize_a_partition_then_rerun_changes_nothing(ingest_env):
     meta = result.asset_materializations_for_node("items_table")[0].metadata
     assert meta["inserted"].value == len(ids)
 
-    again = _materialize()
+    again = materialize_ingest()
     meta = again.asset_materializations_for_node("items_table")[0].metadata
     assert (meta["inserted"].value, meta["updated"].value) == (0, 0)
     assert table_state(ingest_env["DATABASE_URL"]) == (items, found_rejects)
 
 
 def test_a_later_partition_adds_the_new_items(ingest_env):
-    assert _materialize("2026-11-01").success
+    assert materialize_ingest("2026-11-01").success
     first, _ = table_state(ingest_env["DATABASE_URL"])
-    assert _materialize("2026-11-15").success
+    assert materialize_ingest("2026-11-15").success
     later, _ = table_state(ingest_env["DATABASE_URL"])
     assert set(first) < set(later) == expected(240, "2026-11-15")[0]
 
@@ -166,7 +137,7 @@ def test_s3_backend_through_a_custom_endpoint(ingest_env, s3_env, monkeypatch):
     monkeypatch.setenv("FASHION_S3_PREFIX", "demo")
     monkeypatch.setenv("FASHION_S3_ENDPOINT_URL", s3_env["endpoint_url"])
     monkeypatch.setenv("FASHION_DEMO_ITEMS", "60")
-    result = _materialize()
+    result = materialize_ingest()
     assert result.success
     client = boto3.client("s3", endpoint_url=s3_env["endpoint_url"], region_name="us-east-1")
     keys = [
@@ -188,20 +159,20 @@ def test_missing_bucket_fails_the_run_with_what_to_set(ingest_env, s3_env, monke
     monkeypatch.setenv("FASHION_S3_BUCKET", "no-such-bucket")
     monkeypatch.setenv("FASHION_S3_ENDPOINT_URL", s3_env["endpoint_url"])
     with pytest.raises(Exception, match="FASHION_S3_BUCKET"):
-        _materialize()
+        materialize_ingest()
 
 
 def test_unknown_source_fails_with_what_to_set(ingest_env, monkeypatch):
     monkeypatch.setenv("FASHION_CRAWL_SOURCE", "ftp")
     with pytest.raises(Exception, match="FASHION_CRAWL_SOURCE"):
-        _materialize()
+        materialize_ingest()
 
 
 def test_unreachable_database_fails_the_run_with_what_to_set(ingest_env, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://fashion:hunter2@127.0.0.1:9/fashion")
     monkeypatch.setenv("FASHION_DEMO_ITEMS", "20")
     with pytest.raises(Exception, match="DATABASE_URL") as info:
-        _materialize()
+        materialize_ingest()
     assert "hunter2" not in str(info.value)
 
 
@@ -214,7 +185,7 @@ def test_web_source_crawls_any_schema_org_site(ingest_env, tmp_path):
             per_host_concurrency=8,
             product_url_pattern="/products/",
         )
-        result = _materialize(crawl_source=source)
+        result = materialize_ingest(crawl_source=source)
     assert result.success
     items, rejects = table_state(ingest_env["DATABASE_URL"])
     host = origin.removeprefix("http://")
@@ -260,7 +231,7 @@ def test_dagster_postgres_instance_runs_a_materialization(
     home.mkdir()
     shutil.copy(REPO / "deploy" / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
     with dg.DagsterInstance.from_config(str(home)) as instance:
-        result = _materialize(instance=instance)
+        result = materialize_ingest(instance=instance)
         assert result.success
         run = instance.get_run_by_id(result.run_id)
         assert run is not None and run.is_success

@@ -106,9 +106,11 @@ ANSWERS: dict[str, dict[str, str]] = {
 }
 # fmt: on
 
-TEMPLATE_VERSION = (
-    f"{LOGIC_VERSION}-"
-    + hashlib.sha256(
-        json.dumps([PROMPTS, ANSWERS], sort_keys=True, ensure_ascii=False).encode()
-    ).hexdigest()[:10]
-)
+
+def template_version(prompts: object, answers: object, logic: int = LOGIC_VERSION) -> str:
+    """'<logic>-<hash of the tables>': changes whenever a phrasing or the logic version does."""
+    blob = json.dumps([prompts, answers], sort_keys=True, ensure_ascii=False).encode()
+    return f"{logic}-{hashlib.sha256(blob).hexdigest()[:10]}"
+
+
+TEMPLATE_VERSION = template_version(PROMPTS, ANSWERS)

@@ -1,0 +1,35 @@
+"""Running the pipeline's assets in tests, with resources built from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+from fashion_assets.defs.ingest import clean_items, crawl, items_table
+from fashion_assets.defs.instructions import instruction_data, vlm_training_set
+from fashion_assets.defs.resources import build_resources
+from fashion_assets.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+PARTITION = "2026-11-20"
+INGEST = [crawl, clean_items, items_table]
+EVERY_ASSET = [*INGEST, instruction_data, vlm_training_set]
+
+
+def materialize(targets, partition: str | None = None, instance=None, **overrides):
+    """Materialize `targets` (one partition) with the environment's resources, overridable;
+    upstream assets are loaded from storage, not recomputed."""
+    resources = {**build_resources(Settings()), **overrides}
+    return dg.materialize(
+        EVERY_ASSET,
+        partition_key=partition,
+        resources=resources,
+        instance=instance or dg.DagsterInstance.ephemeral(),
+        selection=[k for a in targets for k in a.keys],
+    )
+
+
+def materialize_ingest(partition: str = PARTITION, instance=None, **overrides):
+    """The ingest assets for one partition."""
+    return materialize(INGEST, partition, instance, **overrides)
