@@ -37,17 +37,19 @@ def test_backfill_three_partitions_from_the_cli_through_the_daemon(ingest_env, m
     for partition in PARTITIONS:
         assert materialize_ingest(partition).success
     env = {**os.environ, **ingest_env, "FASHION_DEMO_ITEMS": "80"}
+    # create the instance's storage first: two processes creating it at once race on SQLite
+    instance = dg.DagsterInstance.get()
     daemon = subprocess.Popen(
         [_bin("dagster-daemon"), "run", "-w", "workspace.yaml"], env=env, cwd=REPO,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     try:
-        subprocess.run(
+        launched = subprocess.run(
             [_bin("dagster"), "job", "backfill", "-w", "workspace.yaml", "-j", "instruction_job",
              "--from", PARTITIONS[0], "--to", PARTITIONS[-1], "--noprompt"],
-            env=env, cwd=REPO, check=True, capture_output=True, timeout=120,
+            env=env, cwd=REPO, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
-        instance = dg.DagsterInstance.get()
+        assert launched.returncode == 0, launched.stderr[-3000:]
         deadline = time.monotonic() + 300
         while True:
             runs = instance.get_runs(dg.RunsFilter(job_name="instruction_job"))
