@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import threading
 import time
@@ -10,12 +11,13 @@ from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 
 from fashion_assets.catalog import Item
 from fashion_assets.catalog.labels import label
-from fashion_assets.catalog.vocabulary import CATEGORIES, category_specification_of
-from fashion_assets.crawl.demo_catalog import demo_catalog
+from fashion_assets.catalog.vocabulary import CATEGORIES
+from fashion_assets.crawl.demo_catalog import demo_item_rows
 from fashion_assets.instructions.augment import AugmentConfig, Augmenter, augment_rows
 from fashion_assets.instructions.generator import GeneratorConfig, generate, tasks_for
 from fashion_assets.instructions.styling import (
@@ -43,24 +45,7 @@ from fashion_assets.instructions.training_set import (
 )
 from fashion_assets.storage import LocalObjectStore
 
-
-def catalogue(n: int = 600) -> list[dict]:
-    """Item rows shaped like `filtered_items`, from the demo catalogue (no crawl needed)."""
-    return [
-        {
-            "item_id": f"demo_shop:{p.sku}", "title": p.title, "category": p.category,
-            "category_specification": category_specification_of(p.category),
-            "gender": p.gender, "season": p.season, "color": p.color,
-            "fiber_composition": ["Wool", "Polyester"] if p.season == "winter" else ["Cotton"],
-            "elasticity": p.elasticity, "transparency": p.transparency, "isfleece": p.isfleece,
-            "specs": p.specs, "image_key": f"images/{p.index % 100:02d}/{p.sku}.jpg",
-        }
-        for p in demo_catalog(n)
-        if p.category
-    ]  # fmt: skip
-
-
-ITEMS = catalogue()
+ITEMS = demo_item_rows(600)
 
 
 def _row(category="02top_02t-shirt", season="summer", gender="male", color="White", i="a"):
@@ -238,7 +223,12 @@ def test_augmenter_paraphrases_caches_rate_limits_and_falls_back(tmp_path):
     chat = ChatServer()
     with chat.serve() as url:
         config = AugmentConfig(base_url=url, model="tiny", api_key="sk-test", min_interval_s=0.02)
-        first = Augmenter(config, store)
+        sent: list[float] = []
+        client = httpx.Client(
+            headers={"Authorization": "Bearer sk-test"},
+            event_hooks={"request": [lambda _: sent.append(time.monotonic())]},
+        )
+        first = Augmenter(config, store, client)
         out = augment_rows(rows, first)
         calls = len(chat.calls)
         second = Augmenter(config, store)
@@ -254,8 +244,8 @@ def test_augmenter_paraphrases_caches_rate_limits_and_falls_back(tmp_path):
     assert schema_problems(out) == []
     assert len(chat.calls) == calls + 2, "the second run only retries the two failures"
     assert again[2:] == out[2:] and second.stats["cached"] == len(rows) - 2
-    gaps = [b[0] - a[0] for a, b in zip(chat.calls, chat.calls[1:], strict=False)]
-    assert min(gaps) >= 0.015
+    gaps = [b - a for a, b in itertools.pairwise(sent)]
+    assert len(sent) == calls and min(gaps) >= 0.019  # 20 ms apart, within 1 ms of stamping
     assert all(auth == "Bearer sk-test" for _, _, auth in chat.calls)
 
 

@@ -16,7 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from fashion_assets.catalog.labels import KO
-from fashion_assets.catalog.vocabulary import CATEGORIES, COLORS, spec_fields_for
+from fashion_assets.catalog.vocabulary import (
+    CATEGORIES,
+    COLORS,
+    category_specification_of,
+    spec_fields_for,
+)
 
 OPENED_ON = date(2026, 11, 1)
 
@@ -355,3 +360,20 @@ def demo_catalog(
     products = [demo_product(i, items, seed, opened_on) for i in range(items)]
     products += [demo_accessory(j, seed, opened_on) for j in range(max(1, items // 100))]
     return [p for p in products if as_of is None or p.listed_on <= as_of]
+
+
+def demo_item_rows(items: int, seed: int = 7) -> list[dict[str, object]]:
+    """The shop's garments as `filtered_items`-shaped rows without crawling them (for tests and
+    benchmarks of the stages after ingest); image keys are placeholders."""
+    return [
+        {
+            "item_id": f"demo_shop:{p.sku}", "title": p.title, "category": p.category,
+            "category_specification": category_specification_of(p.category),
+            "gender": p.gender, "season": p.season, "color": p.color,
+            "fiber_composition": ["Wool", "Polyester"] if p.season == "winter" else ["Cotton"],
+            "elasticity": p.elasticity, "transparency": p.transparency, "isfleece": p.isfleece,
+            "specs": p.specs, "image_key": f"images/{p.index % 100:02d}/{p.sku}.jpg",
+        }
+        for p in demo_catalog(items, seed)
+        if p.category
+    ]  # fmt: skip
