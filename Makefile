@@ -39,6 +39,7 @@ dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/crawl_throughput.py
+	$(VENV)/bin/python bench/instruction_throughput.py
 
 db-stop: $(STAMP)
 	$(VENV)/bin/python -m fashion_assets.cli db-stop

@@ -58,9 +58,15 @@ def test_definitions_show_assets_groups_checks_jobs_and_schedule():
         "unique_item_ids",
         "known_reject_reasons",
         "partition_rows_in_table",
+        "schema_valid",
+        "no_item_in_both_splits",
     }
+    assert graph.get(dg.AssetKey("instruction_data")).group_name == "instructions"
+    assert graph.get(dg.AssetKey("vlm_training_set")).partitions_def is None
     assert defs.resolve_schedule_def("daily_crawl").cron_schedule == "0 3 * * *"
-    assert defs.resolve_job_def("ingest_job") is not None
+    assert defs.resolve_schedule_def("daily_crawl").job_name == "daily_job"
+    for job in ("ingest_job", "instruction_job", "daily_job"):
+        assert defs.resolve_job_def(job).partitions_def is not None
 
 
 def test_materialize_a_partition_then_rerun_changes_nothing(ingest_env):
