@@ -24,25 +24,43 @@ def today_partition() -> str:
 
 
 def run_daily(partition: str) -> bool:
-    """Run `daily_job` for one partition, then refresh the VLM training set, on the
-    DAGSTER_HOME instance (so the runs show in the UI)."""
+    """Run `daily_job` for one partition, then refresh the VLM training set and the vectors,
+    on the DAGSTER_HOME instance (so the runs show in the UI)."""
     import dagster as dg
 
     from fashion_assets.definitions import defs
 
     instance = dg.DagsterInstance.get()
     logs = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-    daily = defs.resolve_job_def("daily_job").execute_in_process(
-        partition_key=partition, instance=instance, run_config=logs, raise_on_error=False
-    )
-    if not daily.success:
-        return False
-    training = defs.resolve_implicit_global_asset_job_def().get_subset(
-        asset_selection={dg.AssetKey("vlm_training_set")}
-    )
-    return training.execute_in_process(
-        instance=instance, run_config=logs, raise_on_error=False
-    ).success
+    every = defs.resolve_implicit_global_asset_job_def()
+    runs = [
+        (defs.resolve_job_def("daily_job"), partition),
+        (every.get_subset(asset_selection={dg.AssetKey("vlm_training_set")}), None),
+        (defs.resolve_job_def("reembed_job"), None),
+    ]
+    for job, key in runs:
+        result = job.execute_in_process(
+            partition_key=key, instance=instance, run_config=logs, raise_on_error=False
+        )
+        if not result.success:
+            return False
+    return True
+
+
+def sample_search(settings: Settings, query: str = "black winter coat") -> list[str]:
+    """A text query against the item images (the search the serving API will offer)."""
+    from fashion_assets.db.vectors import search
+    from fashion_assets.defs.resources import build_resources
+
+    resources = build_resources(settings)
+    encoder = resources["clip"].encoder()
+    with resources["postgres"].connect() as conn:
+        hits, plan = search(
+            conn, encoder.encode_texts([query])[0], k=3, filters={"season": ["winter"]}
+        )
+    return [f"search {query!r} (winter only, plan {plan}):"] + [
+        f"  {h.distance:.3f}  {h.item_id}  {h.title}  [{h.category}, {h.color}]" for h in hits
+    ]
 
 
 def summary(settings: Settings) -> str:
@@ -69,11 +87,22 @@ def summary(settings: Settings) -> str:
         if store.exists(manifest_key)
         else "VLM training set: not built yet"
     )
+    with connect(url) as conn:
+        vectors = (
+            conn.execute(
+                "SELECT model_version, rows FROM vector_tables WHERE name = 'item_vectors'"
+            ).fetchone()
+            if conn.execute("SELECT to_regclass('vector_tables')").fetchone()[0]
+            else None
+        )
     lines = [
         f"items in PostgreSQL: {items} across {categories} categories ({redact(url)})",
         "rejected: " + (", ".join(f"{r} {n}" for r, n in reasons) or "none"),
         *(f"  {i}  {t}  [{c}, {s}, {col}]" for i, t, c, s, col in sample),
         training,
+        f"item_vectors: {vectors[1]} rows of {vectors[0]}"
+        if vectors
+        else "item_vectors: not built",
         f"images in the object store: {store.uri('images')}",
         "next: `make dev` opens the Dagster UI at http://127.0.0.1:3000 "
         "(assets, checks, schedules; materialize or backfill partitions there)",
@@ -99,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
                 print("the run failed: see the log above", file=sys.stderr)
                 return 1
             print(summary(settings))
+            print("\n".join(sample_search(settings)))
         elif args.command == "summary":
             print(summary(settings))
         elif args.command == "db-url":

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     fashion_augment_url: str = Field("", description="OpenAI-compatible base URL; empty = off.")
     fashion_augment_model: str = Field("", description="Model name for the augmenter.")
     fashion_augment_min_interval_s: float = Field(0.0, description="Seconds between calls.")
+    fashion_clip_model: str = Field("fashion-tiny", description="open_clip model name.")
+    fashion_clip_pretrained: str = Field("", description="Tag, weights file or model folder.")
+    fashion_clip_device: str = Field("auto", description="auto, cpu, cuda, cuda:1, ...")
+    fashion_clip_batch_size: int = Field(64, description="Images per encoder batch.")
 
     @property
     def home(self) -> Path:

@@ -58,6 +58,28 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         );
         """,
     ),
+    (
+        2,
+        """
+        CREATE EXTENSION IF NOT EXISTS vector;
+        CREATE TABLE item_embeddings (
+            item_id text NOT NULL,
+            model_version text NOT NULL,
+            content_hash text NOT NULL,
+            image_embedding vector NOT NULL,
+            text_embedding vector NOT NULL,
+            embedded_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (item_id, model_version)
+        );
+        CREATE TABLE vector_tables (
+            name text PRIMARY KEY,
+            model_version text NOT NULL,
+            dim integer NOT NULL,
+            rows integer NOT NULL,
+            built_at timestamptz NOT NULL DEFAULT now()
+        );
+        """,
+    ),
 )
 
 _LOCK_ID = 0x6661736869  # "fashi": one advisory lock id for schema changes

@@ -23,3 +23,8 @@ daily_job = dg.define_asset_job(
     partitions_def=daily_partitions,
     description="The day's crawl, cleaning, database load and instruction data.",
 )
+reembed_job = dg.define_asset_job(
+    "reembed_job",
+    selection=dg.AssetSelection.groups("embeddings"),
+    description="Encode new or changed items and refresh the live vector table.",
+)

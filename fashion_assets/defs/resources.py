@@ -23,6 +23,7 @@ from fashion_assets.crawl.fetch import FetchPolicy
 from fashion_assets.crawl.sources import SourceSpec, load_field_map
 from fashion_assets.db.schema import migrate
 from fashion_assets.db.server import connect, embedded_database_url
+from fashion_assets.embed.clip import TINY, ClipEncoder, ClipSpec
 from fashion_assets.instructions.augment import AugmentConfig, Augmenter
 from fashion_assets.settings import Settings
 from fashion_assets.storage import LocalObjectStore, ObjectStore, S3ObjectStore
@@ -129,6 +130,27 @@ class AugmenterResource(dg.ConfigurableResource):
         return Augmenter(config, cache)
 
 
+class ClipResource(dg.ConfigurableResource):
+    """The CLIP encoder: the offline tiny model by default, any open_clip model by config."""
+
+    model: str = TINY
+    pretrained: str = ""
+    device: str = "auto"
+    precision: str = "fp32"
+    batch_size: int = 64
+    fashion_home: str = ""
+    _encoder: ClipEncoder | None = PrivateAttr(default=None)
+
+    def encoder(self) -> ClipEncoder:
+        """The loaded encoder (once per process)."""
+        if self._encoder is None:
+            spec = ClipSpec(self.model, self.pretrained, self.device, self.precision,
+                            self.batch_size)  # fmt: skip
+            home = Path(self.fashion_home) if self.fashion_home else _settings().home
+            self._encoder = ClipEncoder(spec, home)
+        return self._encoder
+
+
 class ParquetObjectStoreIOManager(dg.ConfigurableIOManager):
     """DataFrames as parquet in the object store: `assets/<asset>/<partition>.parquet`.
 
@@ -224,6 +246,13 @@ def build_resources(settings: Settings | None = None) -> dict[str, Any]:
             base_url=s.fashion_augment_url,
             model=s.fashion_augment_model,
             min_interval_s=s.fashion_augment_min_interval_s,
+        ),
+        "clip": ClipResource(
+            model=s.fashion_clip_model,
+            pretrained=s.fashion_clip_pretrained,
+            device=s.fashion_clip_device,
+            batch_size=s.fashion_clip_batch_size,
+            fashion_home=str(s.home),
         ),
         "io_manager": ParquetObjectStoreIOManager(objects=objects),
     }

@@ -1,0 +1,273 @@
+"""Embeddings in PostgreSQL: the per-model cache, the live `item_vectors` table, and search.
+
+`item_embeddings` keeps one row per (item, model version) with the content hash it was computed
+from, so only new or changed items are encoded again. `item_vectors` is what search reads: one
+model's vectors with the filter columns, B-tree indexes on them and HNSW indexes on the vectors.
+For a new model it is built beside the live table and swapped in with one transaction; for the
+same model changed rows are upserted in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import psycopg
+from pgvector.psycopg import register_vector
+from psycopg import sql
+
+FILTER_COLUMNS = ("category", "category_specification", "gender", "season", "color")
+LIVE = "item_vectors"
+#: Filters matching at most this share of rows (or this many rows) use an exact scan.
+EXACT_SHARE = 0.05
+EXACT_ROWS = 5_000
+
+
+def vector_conn(conn: psycopg.Connection) -> psycopg.Connection:
+    """Register the pgvector types on a connection (after the extension exists)."""
+    register_vector(conn)
+    return conn
+
+
+def stale_items(conn: psycopg.Connection, model_version: str) -> list[dict[str, Any]]:
+    """Items with no embedding for `model_version`, or one computed from other content."""
+    rows = conn.execute(
+        """
+        SELECT i.item_id, i.content_hash, i.image_key, i.title, i.category, i.color, i.season,
+               i.gender
+        FROM items i LEFT JOIN item_embeddings e
+          ON e.item_id = i.item_id AND e.model_version = %s
+        WHERE e.item_id IS NULL OR e.content_hash <> i.content_hash
+        ORDER BY i.item_id
+        """,
+        (model_version,),
+    ).fetchall()
+    names = ("item_id", "content_hash", "image_key", "title", "category", "color", "season",
+             "gender")  # fmt: skip
+    return [dict(zip(names, r, strict=True)) for r in rows]
+
+
+def save_embeddings(
+    conn: psycopg.Connection,
+    model_version: str,
+    rows: Sequence[Mapping[str, Any]],
+    images: np.ndarray,
+    texts: np.ndarray,
+) -> int:
+    """Upsert embeddings through a binary COPY, in one transaction; returns the row count."""
+    vector_conn(conn)
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute(
+            "CREATE TEMP TABLE incoming_embeddings (LIKE item_embeddings INCLUDING DEFAULTS) "
+            "ON COMMIT DROP"
+        )
+        with cur.copy(
+            "COPY incoming_embeddings (item_id, model_version, content_hash, image_embedding, "
+            "text_embedding) FROM STDIN WITH (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types(["text", "text", "text", "vector", "vector"])
+            for row, image, text in zip(rows, images, texts, strict=True):
+                copy.write_row([row["item_id"], model_version, row["content_hash"], image, text])
+        cur.execute(
+            """
+            INSERT INTO item_embeddings
+                (item_id, model_version, content_hash, image_embedding, text_embedding)
+            SELECT item_id, model_version, content_hash, image_embedding, text_embedding
+            FROM incoming_embeddings
+            ON CONFLICT (item_id, model_version) DO UPDATE SET
+                content_hash = EXCLUDED.content_hash, image_embedding = EXCLUDED.image_embedding,
+                text_embedding = EXCLUDED.text_embedding, embedded_at = now()
+            """
+        )
+    return len(rows)
+
+
+def live_version(conn: psycopg.Connection) -> str | None:
+    """The model version the live `item_vectors` table holds (None before the first build)."""
+    row = conn.execute(
+        "SELECT model_version FROM vector_tables WHERE name = %s", (LIVE,)
+    ).fetchone()
+    return row[0] if row else None
+
+
+_SELECT = """
+    SELECT i.item_id, i.content_hash, i.title, i.category, i.category_specification, i.gender,
+           i.season, i.color, e.image_embedding, e.text_embedding
+    FROM items i JOIN item_embeddings e
+      ON e.item_id = i.item_id AND e.model_version = %(version)s AND e.content_hash = i.content_hash
+"""
+
+
+@dataclass(frozen=True)
+class Published:
+    """What `publish` did."""
+
+    mode: str  # "rebuilt" or "updated"
+    rows: int
+    changed: int
+
+
+def publish(conn: psycopg.Connection, model_version: str, dim: int) -> Published:
+    """Make `item_vectors` hold `model_version`: rebuild and swap for a new model, else update
+    the changed rows in place. Readers see the old table or the new one, never a partial one."""
+    if live_version(conn) == model_version:
+        return _update_in_place(conn, model_version)
+    return _rebuild_and_swap(conn, model_version, dim)
+
+
+def _update_in_place(conn: psycopg.Connection, version: str) -> Published:
+    with conn.transaction():
+        gone = conn.execute(
+            f"DELETE FROM {LIVE} v WHERE NOT EXISTS (SELECT 1 FROM items i "
+            "WHERE i.item_id = v.item_id AND i.content_hash = v.content_hash)"
+        ).rowcount
+        added = conn.execute(
+            f"INSERT INTO {LIVE} SELECT * FROM ({_SELECT}) s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {LIVE} v WHERE v.item_id = s.item_id)",
+            {"version": version},
+        ).rowcount
+        rows = conn.execute(f"SELECT count(*) FROM {LIVE}").fetchone()[0]
+        conn.execute("UPDATE vector_tables SET rows = %s, built_at = now() WHERE name = %s",
+                     (rows, LIVE))  # fmt: skip
+    return Published("updated", rows, gone + added)
+
+
+def _rebuild_and_swap(conn: psycopg.Connection, version: str, dim: int) -> Published:
+    new, old = sql.Identifier(f"{LIVE}_new"), sql.Identifier(f"{LIVE}_old")
+    live = sql.Identifier(LIVE)
+    with conn.transaction():
+        conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(new))
+        conn.execute(sql.SQL(
+            "CREATE TABLE {} (item_id text PRIMARY KEY, content_hash text NOT NULL, "
+            "title text NOT NULL, category text NOT NULL, category_specification text NOT NULL, "
+            "gender text NOT NULL, season text NOT NULL, color text NOT NULL, "
+            "image_embedding vector({}) NOT NULL, text_embedding vector({}) NOT NULL)"
+        ).format(new, sql.Literal(dim), sql.Literal(dim)))  # fmt: skip
+        conn.execute(
+            sql.SQL("INSERT INTO {} ").format(new) + sql.SQL(_SELECT), {"version": version}
+        )
+        for column in FILTER_COLUMNS:
+            conn.execute(sql.SQL("CREATE INDEX ON {} ({})").format(new, sql.Identifier(column)))
+        for column in ("image_embedding", "text_embedding"):
+            conn.execute(sql.SQL("CREATE INDEX ON {} USING hnsw ({} vector_cosine_ops)").format(
+                new, sql.Identifier(column)))  # fmt: skip
+        conn.execute(sql.SQL("ANALYZE {}").format(new))
+        rows = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(new)).fetchone()[0]
+    with conn.transaction():  # the swap: one short transaction
+        conn.execute(sql.SQL("ALTER TABLE IF EXISTS {} RENAME TO {}").format(live, old))
+        conn.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(new, live))
+        conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(old))
+        conn.execute(
+            "INSERT INTO vector_tables (name, model_version, dim, rows) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (name) DO UPDATE SET model_version = EXCLUDED.model_version, "
+            "dim = EXCLUDED.dim, rows = EXCLUDED.rows, built_at = now()",
+            (LIVE, version, dim, rows),
+        )
+    return Published("rebuilt", rows, rows)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result."""
+
+    item_id: str
+    title: str
+    category: str
+    season: str
+    color: str
+    gender: str
+    distance: float
+
+
+def _where(filters: Mapping[str, Iterable[str]] | None) -> tuple[sql.Composable, list[Any]]:
+    clauses, params = [], []
+    for column, values in (filters or {}).items():
+        if column not in FILTER_COLUMNS:
+            raise ValueError(f"cannot filter on {column!r}; use {FILTER_COLUMNS}")
+        clauses.append(sql.SQL("{} = ANY(%s)").format(sql.Identifier(column)))
+        params.append(list(values))
+    if not clauses:
+        return sql.SQL("TRUE"), []
+    return sql.SQL(" AND ").join(clauses), params
+
+
+def search(
+    conn: psycopg.Connection,
+    query: np.ndarray,
+    k: int = 10,
+    filters: Mapping[str, Iterable[str]] | None = None,
+    against: str = "image",
+    exclude: str | None = None,
+) -> tuple[list[Hit], str]:
+    """The k nearest items (cosine) to `query` among those matching `filters`, and the plan used.
+
+    Plans: "hnsw" for no or broad filters (iterative scan, so filtered rows do not starve the
+    result), "exact" through the filter indexes for selective filters; an HNSW answer short of k
+    rows while more match falls back to exact. Returns k rows whenever k rows match.
+    """
+    if against not in ("image", "text"):
+        raise ValueError("against must be 'image' or 'text'")
+    if not 1 <= k <= 1000:
+        raise ValueError("k must be between 1 and 1000")
+    vector_conn(conn)
+    column = sql.Identifier(f"{against}_embedding")
+    where, params = _where(filters)
+    if exclude is not None:
+        where = sql.SQL("{} AND item_id <> %s").format(where)
+        params = [*params, exclude]
+    query = np.asarray(query, dtype=np.float32)
+    with conn.transaction():
+        total = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(LIVE)))
+        total_rows = total.fetchone()[0]
+        matching = total_rows if not (filters or exclude) else conn.execute(
+            sql.SQL("SELECT count(*) FROM {} WHERE {}").format(sql.Identifier(LIVE), where), params
+        ).fetchone()[0]  # fmt: skip
+        exact = bool(filters) and (matching <= EXACT_ROWS or matching <= EXACT_SHARE * total_rows)
+        hits = [] if exact else _hnsw(conn, column, where, params, query, k)
+        plan = "hnsw"
+        if exact or len(hits) < min(k, matching):
+            hits, plan = _exact(conn, column, where, params, query, k), "exact"
+    return hits, plan
+
+
+_COLUMNS = sql.SQL("item_id, title, category, season, color, gender")
+
+
+def _hnsw(conn, column, where, params, query, k) -> list[Hit]:
+    conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+    conn.execute(sql.SQL("SET LOCAL hnsw.ef_search = {}").format(sql.Literal(max(64, 4 * k))))
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT * FROM (SELECT {cols}, {col} <=> %s AS d FROM {live} WHERE {where} "
+            "ORDER BY {col} <=> %s LIMIT %s) s ORDER BY d"
+        ).format(cols=_COLUMNS, col=column, live=sql.Identifier(LIVE), where=where),
+        [query, *params, query, k],
+    ).fetchall()
+    return [Hit(*r[:6], float(r[6])) for r in rows]
+
+
+def _exact(conn, column, where, params, query, k) -> list[Hit]:
+    rows = conn.execute(
+        sql.SQL(
+            "WITH c AS MATERIALIZED (SELECT {cols}, {col} AS v FROM {live} WHERE {where}) "
+            "SELECT item_id, title, category, season, color, gender, v <=> %s AS d FROM c "
+            "ORDER BY d LIMIT %s"
+        ).format(cols=_COLUMNS, col=column, live=sql.Identifier(LIVE), where=where),
+        [*params, query, k],
+    ).fetchall()
+    return [Hit(*r[:6], float(r[6])) for r in rows]
+
+
+def item_vector(conn: psycopg.Connection, item_id: str, against: str = "image") -> np.ndarray:
+    """An item's live vector (KeyError when the item has none)."""
+    vector_conn(conn)
+    column = sql.Identifier(f"{against}_embedding")
+    row = conn.execute(
+        sql.SQL("SELECT {} FROM {} WHERE item_id = %s").format(column, sql.Identifier(LIVE)),
+        (item_id,),
+    ).fetchone()
+    if row is None:
+        raise KeyError(item_id)
+    return row[0].to_numpy()

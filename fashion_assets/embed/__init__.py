@@ -1,0 +1,1 @@
+"""CLIP embeddings: the encoder, batching, and the offline tiny model."""
