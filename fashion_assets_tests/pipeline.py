@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from fashion_assets.defs.embeddings import clip_embeddings, item_vectors
 from fashion_assets.defs.ingest import clean_items, crawl, items_table
 from fashion_assets.defs.instructions import instruction_data, vlm_training_set
 from fashion_assets.defs.resources import build_resources
@@ -14,7 +15,7 @@ from fashion_assets.settings import Settings
 REPO = Path(__file__).resolve().parents[1]
 PARTITION = "2026-11-20"
 INGEST = [crawl, clean_items, items_table]
-EVERY_ASSET = [*INGEST, instruction_data, vlm_training_set]
+EVERY_ASSET = [*INGEST, instruction_data, vlm_training_set, clip_embeddings, item_vectors]
 
 
 def materialize(targets, partition: str | None = None, instance=None, **overrides):

@@ -54,7 +54,9 @@ def _is_root() -> bool:
 
 
 def connect(url: str, **kwargs) -> psycopg.Connection:
-    """Open a connection, turning connection failures into a message that says what to set."""
+    """Open an autocommit connection (every `conn.transaction()` block is then a real
+    transaction, never a savepoint inside an implicit one); failures say what to set."""
+    kwargs.setdefault("autocommit", True)
     try:
         return psycopg.connect(url, connect_timeout=10, **kwargs)
     except psycopg.OperationalError as exc:
