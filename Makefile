@@ -40,6 +40,8 @@ dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 bench: $(STAMP)
 	$(VENV)/bin/python bench/crawl_throughput.py
 	$(VENV)/bin/python bench/instruction_throughput.py
+	$(VENV)/bin/python bench/embedding_throughput.py
+	$(VENV)/bin/python bench/vector_search.py
 
 db-stop: $(STAMP)
 	$(VENV)/bin/python -m fashion_assets.cli db-stop

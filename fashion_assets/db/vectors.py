@@ -109,12 +109,16 @@ class Published:
     changed: int
 
 
-def publish(conn: psycopg.Connection, model_version: str, dim: int) -> Published:
+def publish(
+    conn: psycopg.Connection, model_version: str, dim: int, build_memory: str = "512MB"
+) -> Published:
     """Make `item_vectors` hold `model_version`: rebuild and swap for a new model, else update
-    the changed rows in place. Readers see the old table or the new one, never a partial one."""
+    the changed rows in place. Readers see the old table or the new one, never a partial one.
+    `build_memory` is the maintenance_work_mem of a rebuild (HNSW builds slow down sharply once
+    the graph outgrows it)."""
     if live_version(conn) == model_version:
         return _update_in_place(conn, model_version)
-    return _rebuild_and_swap(conn, model_version, dim)
+    return _rebuild_and_swap(conn, model_version, dim, build_memory)
 
 
 def _update_in_place(conn: psycopg.Connection, version: str) -> Published:
@@ -134,10 +138,15 @@ def _update_in_place(conn: psycopg.Connection, version: str) -> Published:
     return Published("updated", rows, gone + added)
 
 
-def _rebuild_and_swap(conn: psycopg.Connection, version: str, dim: int) -> Published:
+def _rebuild_and_swap(
+    conn: psycopg.Connection, version: str, dim: int, build_memory: str
+) -> Published:
     new, old = sql.Identifier(f"{LIVE}_new"), sql.Identifier(f"{LIVE}_old")
     live = sql.Identifier(LIVE)
     with conn.transaction():
+        conn.execute(
+            sql.SQL("SET LOCAL maintenance_work_mem = {}").format(sql.Literal(build_memory))
+        )
         conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(new))
         conn.execute(sql.SQL(
             "CREATE TABLE {} (item_id text PRIMARY KEY, content_hash text NOT NULL, "

@@ -7,6 +7,7 @@ import pandas as pd
 
 from fashion_assets.db.vectors import item_vector, publish, save_embeddings, search, stale_items
 from fashion_assets.embed.pipeline import embed_rows
+from fashion_assets.settings import Settings
 
 from .metadata import md_table
 from .resources import ClipResource, ObjectStoreResource, PostgresResource
@@ -68,7 +69,7 @@ def item_vectors(
     """Publish the configured model's embeddings and show a sample search."""
     encoder = clip.encoder()
     with postgres.connect() as conn:
-        done = publish(conn, encoder.version, encoder.dim)
+        done = publish(conn, encoder.version, encoder.dim, Settings().fashion_pg_build_memory)
         first = conn.execute("SELECT item_id, title FROM item_vectors ORDER BY item_id LIMIT 1")
         sample = first.fetchone()
         hits = []

@@ -47,18 +47,17 @@ def _workers(store: ObjectStore) -> int:
     return max(1, min(4, (os.cpu_count() or 2) - 1))
 
 
-def embed_rows(
+def embed_images(
     encoder: ClipEncoder,
     store: ObjectStore,
-    rows: Sequence[Mapping[str, Any]],
+    keys: Sequence[str],
     progress: Callable[[int, int], None] | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Image and text embeddings for `rows` (each with `image_key` and the attributes)."""
-    if not rows:
-        empty = np.zeros((0, encoder.dim), np.float32)
-        return empty, empty
+) -> np.ndarray:
+    """Image embeddings for object-store keys, decoded in DataLoader workers."""
+    if not keys:
+        return np.zeros((0, encoder.dim), np.float32)
     loader = DataLoader(
-        _Images([r["image_key"] for r in rows], store, encoder.preprocess),
+        _Images(keys, store, encoder.preprocess),
         batch_size=encoder.spec.batch_size,
         num_workers=_workers(store),
     )
@@ -67,5 +66,16 @@ def embed_rows(
         chunks.append(encoder.encode_image_batch(batch))
         done += len(batch)
         if progress:
-            progress(done, len(rows))
-    return np.concatenate(chunks), encoder.encode_texts([item_text(r) for r in rows])
+            progress(done, len(keys))
+    return np.concatenate(chunks)
+
+
+def embed_rows(
+    encoder: ClipEncoder,
+    store: ObjectStore,
+    rows: Sequence[Mapping[str, Any]],
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Image and text embeddings for `rows` (each with `image_key` and the attributes)."""
+    images = embed_images(encoder, store, [r["image_key"] for r in rows], progress)
+    return images, encoder.encode_texts([item_text(r) for r in rows])
