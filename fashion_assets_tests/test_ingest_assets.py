@@ -63,6 +63,10 @@ def test_definitions_show_assets_groups_checks_jobs_and_schedule():
     }
     assert graph.get(dg.AssetKey("instruction_data")).group_name == "instructions"
     assert graph.get(dg.AssetKey("vlm_training_set")).partitions_def is None
+    for key in ("clip_embeddings", "item_vectors"):
+        assert graph.get(dg.AssetKey(key)).group_name == "embeddings"
+    nightly = defs.resolve_schedule_def("nightly_reembed")
+    assert (nightly.job_name, nightly.cron_schedule) == ("reembed_job", "0 4 * * *")
     assert defs.resolve_schedule_def("daily_crawl").cron_schedule == "0 3 * * *"
     assert defs.resolve_schedule_def("daily_crawl").job_name == "daily_job"
     for job in ("ingest_job", "instruction_job", "daily_job"):

@@ -56,31 +56,21 @@ def save_embeddings(
     images: np.ndarray,
     texts: np.ndarray,
 ) -> int:
-    """Upsert embeddings through a binary COPY, in one transaction; returns the row count."""
+    """Upsert embeddings in one transaction: drop the batch's old rows for this model, then
+    binary-COPY the new ones straight into the table (no staging table, each row written once)."""
     vector_conn(conn)
     with conn.transaction(), conn.cursor() as cur:
         cur.execute(
-            "CREATE TEMP TABLE incoming_embeddings (LIKE item_embeddings INCLUDING DEFAULTS) "
-            "ON COMMIT DROP"
+            "DELETE FROM item_embeddings WHERE model_version = %s AND item_id = ANY(%s)",
+            (model_version, [r["item_id"] for r in rows]),
         )
         with cur.copy(
-            "COPY incoming_embeddings (item_id, model_version, content_hash, image_embedding, "
+            "COPY item_embeddings (item_id, model_version, content_hash, image_embedding, "
             "text_embedding) FROM STDIN WITH (FORMAT BINARY)"
         ) as copy:
             copy.set_types(["text", "text", "text", "vector", "vector"])
             for row, image, text in zip(rows, images, texts, strict=True):
                 copy.write_row([row["item_id"], model_version, row["content_hash"], image, text])
-        cur.execute(
-            """
-            INSERT INTO item_embeddings
-                (item_id, model_version, content_hash, image_embedding, text_embedding)
-            SELECT item_id, model_version, content_hash, image_embedding, text_embedding
-            FROM incoming_embeddings
-            ON CONFLICT (item_id, model_version) DO UPDATE SET
-                content_hash = EXCLUDED.content_hash, image_embedding = EXCLUDED.image_embedding,
-                text_embedding = EXCLUDED.text_embedding, embedded_at = now()
-            """
-        )
     return len(rows)
 
 
