@@ -133,7 +133,7 @@ def main() -> None:
             publish(conn, "bench", args.dim, build_memory="2GB")
             built = time.perf_counter() - start
             print(
-                f"\n== {args.rows} x {args.dim}: embeddings loaded in {loaded:.1f}s, "
+                f"\n== {args.rows} x {args.dim} ({args.data}): embeddings loaded in {loaded:.1f}s, "
                 "item_vectors built (2 HNSW indexes) in {built:.1f}s".format(built=built)
             )
             print(
