@@ -91,11 +91,12 @@ def _default_plan(conn, query, k, color):
             [*params, query, k]).fetchall()]  # fmt: skip
 
 
-def _vectors(rng, n: int, dim: int, kind: str, basis: np.ndarray | None = None) -> np.ndarray:
+def _vectors(rng, n: int, dim: int, kind: str) -> np.ndarray:
+    """`n` unit vectors: i.i.d. ("random") or from one fixed 48-d latent basis ("embedding")."""
     if kind == "random":
         out = rng.normal(size=(n, dim))
     else:
-        basis = _BASIS.setdefault(dim, rng.normal(size=(48, dim))) if basis is None else basis
+        basis = _BASIS.setdefault(dim, np.random.default_rng(1).normal(size=(48, dim)))
         out = rng.normal(size=(n, 48)) @ basis + 0.3 * rng.normal(size=(n, dim))
     out = out.astype(np.float32)
     return out / np.linalg.norm(out, axis=1, keepdims=True)
@@ -110,15 +111,15 @@ def main() -> None:
     parser.add_argument("--dim", type=int, default=512)
     parser.add_argument("--queries", type=int, default=50)
     parser.add_argument("--data", choices=("embedding", "random"), default="embedding")
+    parser.add_argument("--ef-search", type=int, nargs="+", default=[0],
+                        help="HNSW ef_search values to compare (0: the planner's default)")  # fmt: skip
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     colors = [c for c, share in SHARES.items() for _ in range(int(args.rows * share))]
     colors += ["Black"] * (args.rows - len(colors))
     rng.shuffle(colors)
-    colors_arr = np.array(colors)
     vectors = _vectors(rng, args.rows, args.dim, args.data)
     items = _items(colors)
-    basis = _BASIS.get(args.dim)
     home = Path(tempfile.mkdtemp(prefix="bench-vectors-"))
     try:
         with connect(embedded_database_url(home)) as conn:
@@ -132,40 +133,39 @@ def main() -> None:
             start = time.perf_counter()
             publish(conn, "bench", args.dim, build_memory="2GB")
             built = time.perf_counter() - start
-            print(
-                f"\n== {args.rows} x {args.dim} ({args.data}): embeddings loaded in {loaded:.1f}s, "
-                "item_vectors built (2 HNSW indexes) in {built:.1f}s".format(built=built)
-            )
-            print(
-                f"{'filter':>14} {'plan':>6} {'rows':>5} {'recall':>7} {'p50 ms':>7} "
-                f"{'p99 ms':>7} | default plan: {'rows':>5} {'recall':>7}"
-            )
-            for color in (None, *SHARES):
-                mask = np.ones(args.rows, bool) if color is None else colors_arr == color
-                idx = np.flatnonzero(mask)
-                rec, lat, rows, plans, d_rows, d_rec = [], [], [], set(), [], []
-                for _ in range(args.queries):
-                    q = _vectors(rng, 1, args.dim, args.data, basis)[0]
-                    truth = {f"v:{i:07d}" for i in idx[np.argsort(-(vectors[idx] @ q))[:10]]}
-                    start = time.perf_counter()
-                    hits, plan = search(conn, q, 10, {"color": [color]} if color else None)
-                    lat.append(time.perf_counter() - start)
-                    plans.add(plan)
-                    rows.append(len(hits))
-                    rec.append(len(truth & {h.item_id for h in hits}) / 10)
-                    default = _default_plan(conn, q, 10, color)
-                    d_rows.append(len(default))
-                    d_rec.append(len(truth & set(default)) / 10)
-                label = "none" if color is None else f"{SHARES[color]:.1%}"
-                print(
-                    f"{label:>14} {'/'.join(sorted(plans)):>6} {np.mean(rows):5.1f} "
-                    f"{np.mean(rec):7.3f} {np.percentile(lat, 50) * 1e3:7.1f} "
-                    f"{np.percentile(lat, 99) * 1e3:7.1f} | {np.mean(d_rows):18.1f} "
-                    f"{np.mean(d_rec):7.3f}"
-                )
+            print(f"\n== {args.rows} x {args.dim} ({args.data}): embeddings loaded in "
+                  f"{loaded:.1f}s, item_vectors built (2 HNSW indexes) in {built:.1f}s")  # fmt: skip
+            for ef in args.ef_search:
+                _queries(conn, args, rng, vectors, np.array(colors), ef)
     finally:
         stop_embedded(home)
         shutil.rmtree(home, ignore_errors=True)
+
+
+def _queries(conn, args, rng, vectors: np.ndarray, colors: np.ndarray, ef: int) -> None:
+    print(f"\nef_search {ef or 'default'}")
+    print(f"{'filter':>8} {'plan':>6} {'rows':>5} {'recall':>7} {'p50 ms':>7} {'p99 ms':>7} | "
+          f"default plan: {'rows':>5} {'recall':>7}")  # fmt: skip
+    for color in (None, *SHARES):
+        idx = np.flatnonzero(np.ones(len(colors), bool) if color is None else colors == color)
+        rec, lat, rows, plans, d_rows, d_rec = [], [], [], set(), [], []
+        for _ in range(args.queries):
+            q = _vectors(rng, 1, args.dim, args.data)[0]
+            truth = {f"v:{i:07d}" for i in idx[np.argsort(-(vectors[idx] @ q))[:10]]}
+            start = time.perf_counter()
+            hits, plan = search(conn, q, 10, {"color": [color]} if color else None,
+                                ef_search=ef or None)  # fmt: skip
+            lat.append(time.perf_counter() - start)
+            plans.add(plan)
+            rows.append(len(hits))
+            rec.append(len(truth & {h.item_id for h in hits}) / len(truth))
+            default = _default_plan(conn, q, 10, color)
+            d_rows.append(len(default))
+            d_rec.append(len(truth & set(default)) / len(truth))
+        label = "none" if color is None else f"{SHARES[color]:.1%}"
+        print(f"{label:>8} {'/'.join(sorted(plans)):>6} {np.mean(rows):5.1f} {np.mean(rec):7.3f} "
+              f"{np.percentile(lat, 50) * 1e3:7.1f} {np.percentile(lat, 99) * 1e3:7.1f} | "
+              f"{np.mean(d_rows):19.1f} {np.mean(d_rec):7.3f}")  # fmt: skip
 
 
 if __name__ == "__main__":

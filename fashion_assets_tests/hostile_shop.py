@@ -188,7 +188,10 @@ class HostileShop:
                     return self.send(404, "text/html", b"not found")
                 return self.send(200, "text/html; charset=utf-8", page.encode())
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 128  # the default 5 drops connects while slow handlers run
+
+        server = Server(("127.0.0.1", 0), Handler)
         server.daemon_threads = True
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()

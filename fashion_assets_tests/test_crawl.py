@@ -24,7 +24,7 @@ from fashion_assets.storage import LocalObjectStore
 from fashion_assets_tests.hostile_shop import EXPECTED, HostileShop, product_page
 
 POLICY = FetchPolicy(
-    timeout_s=0.4,
+    timeout_s=1.0,
     retries=2,
     backoff_s=0.05,
     max_image_bytes=100_000,
@@ -36,7 +36,7 @@ POLICY = FetchPolicy(
 
 @pytest.fixture(scope="module")
 def hostile_crawl(tmp_path_factory):
-    shop = HostileShop(slow_s=2.0, huge_bytes=150_000)
+    shop = HostileShop(slow_s=4.0, huge_bytes=150_000)
     store = LocalObjectStore(tmp_path_factory.mktemp("objects"))
     with shop.serve() as origin:
         result = asyncio.run(crawl_site(origin, policy=POLICY))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -23,7 +24,14 @@ from fashion_assets.db.vectors import (
     stale_items,
 )
 from fashion_assets.defs.embeddings import clip_embeddings, item_vectors
-from fashion_assets.embed.clip import TINY, ClipEncoder, ClipSpec, ModelUnavailable, tiny_weights
+from fashion_assets.embed.clip import (
+    TINY,
+    TINY_CONFIG_PATH,
+    ClipEncoder,
+    ClipSpec,
+    ModelUnavailable,
+    tiny_weights,
+)
 from fashion_assets.embed.pipeline import embed_rows
 from fashion_assets.storage import LocalObjectStore
 from fashion_assets_tests.pipeline import materialize, materialize_ingest
@@ -51,6 +59,20 @@ def test_a_weights_file_is_its_own_version(encoder, tmp_path):
     changed = ClipEncoder(ClipSpec(pretrained=str(other)), tmp_path)
     assert changed.version != encoder.version
     assert not np.allclose(changed.encode_texts(["coat"]), encoder.encode_texts(["coat"]))
+
+
+def test_a_model_folder_loads_offline(encoder, tmp_path):
+    folder = tmp_path / "my-model"
+    folder.mkdir()
+    config = {"model_cfg": json.loads(TINY_CONFIG_PATH.read_text())}
+    (folder / "open_clip_config.json").write_text(json.dumps(config))
+    weights = torch.load(tiny_weights(tmp_path), weights_only=True)
+    torch.save(weights, folder / "open_clip_pytorch_model.bin")
+    from_folder = ClipEncoder(ClipSpec(pretrained=str(folder)), tmp_path)
+    assert from_folder.version.startswith("my-model@sha256:")
+    assert np.allclose(
+        from_folder.encode_texts(["coat"]), encoder.encode_texts(["coat"]), atol=1e-6
+    )
 
 
 def test_missing_weights_and_offline_tags_fail_at_once_with_what_to_set(tmp_path, monkeypatch):

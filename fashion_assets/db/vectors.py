@@ -23,6 +23,7 @@ LIVE = "item_vectors"
 #: Filters matching at most this share of rows (or this many rows) use an exact scan.
 EXACT_SHARE = 0.05
 EXACT_ROWS = 5_000
+EF_SEARCH = 400
 
 
 def vector_conn(conn: psycopg.Connection) -> psycopg.Connection:
@@ -201,13 +202,15 @@ def search(
     exclude: str | None = None,
     exact_rows: int = EXACT_ROWS,
     exact_share: float = EXACT_SHARE,
+    ef_search: int | None = None,
 ) -> tuple[list[Hit], str]:
     """The k nearest items (cosine) to `query` among those matching `filters`, and the plan used.
 
     Plans: "hnsw" for no or broad filters (iterative scan, so filtered rows do not starve the
     result), "exact" through the filter indexes for selective filters; an HNSW answer short of k
     rows while more match falls back to exact. Returns k rows whenever k rows match.
-    `exact_rows` and `exact_share` set where the planner switches to the exact scan.
+    `exact_rows` and `exact_share` set where the planner switches to the exact scan;
+    `ef_search` overrides the HNSW candidate list size (default: `default_ef_search(k)`).
     """
     if against not in ("image", "text"):
         raise ValueError("against must be 'image' or 'text'")
@@ -227,7 +230,8 @@ def search(
             sql.SQL("SELECT count(*) FROM {} WHERE {}").format(sql.Identifier(LIVE), where), params
         ).fetchone()[0]  # fmt: skip
         exact = bool(filters) and (matching <= exact_rows or matching <= exact_share * total_rows)
-        hits = [] if exact else _hnsw(conn, column, where, params, query, k)
+        ef = ef_search or default_ef_search(k)
+        hits = [] if exact else _hnsw(conn, column, where, params, query, k, ef)
         plan = "hnsw"
         if exact or len(hits) < min(k, matching):
             hits, plan = _exact(conn, column, where, params, query, k), "exact"
@@ -237,11 +241,21 @@ def search(
 _COLUMNS = sql.SQL("item_id, title, category, season, color, gender")
 
 
-def _hnsw(conn, column, where, params, query, k) -> list[Hit]:
+def default_ef_search(k: int) -> int:
+    """HNSW candidate list size for a top-k query (see bench/vector_search.py for the recall
+    and latency behind the number; pgvector caps it at 1000)."""
+    return min(1000, max(EF_SEARCH, 10 * k))
+
+
+def _hnsw(conn, column, where, params, query, k, ef_search: int) -> list[Hit]:
+    # This plan is the HNSW index. Left alone, PostgreSQL's cost model sometimes prices a large
+    # ef_search above a sequential scan, or above a B-tree scan on the filter column plus a sort,
+    # and quietly scans exactly (seen at ef_search 400: 450 ms instead of 45). Only the
+    # index yields rows in distance order without a sort, so make the alternatives unattractive
+    # for this transaction; the outer re-sort of k rows still runs.
+    for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+        conn.execute(sql.SQL("SET LOCAL {} = off").format(sql.Identifier(setting)))
     conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-    # 200 measured: recall@10 0.99-1.0 at 50%/10%/1% filters on 20k x 32 random vectors, where
-    # the default 64 gave 0.93 (bench/search.py); pgvector caps ef_search at 1000
-    ef_search = min(1000, max(200, 10 * k))
     conn.execute(sql.SQL("SET LOCAL hnsw.ef_search = {}").format(sql.Literal(ef_search)))
     rows = conn.execute(
         sql.SQL(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import os
 import socket
 import threading
@@ -62,7 +63,13 @@ def tiny_weights(home: Path) -> Path:
     if not path.exists():
         open_clip = _open_clip()
         torch.manual_seed(0)
-        model = open_clip.create_model(TINY, pretrained=None)
+        logging.disable(
+            logging.WARNING
+        )  # open_clip warns that no weights were loaded: we make them
+        try:
+            model = open_clip.create_model(TINY, pretrained=None)
+        finally:
+            logging.disable(logging.NOTSET)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         torch.save(model.state_dict(), tmp)
@@ -111,7 +118,9 @@ class ClipEncoder:
             name, pretrained, path = f"local-dir:{path}", None, None
         if name.startswith("local-dir:"):
             folder = Path(name.removeprefix("local-dir:"))
-            weights = sorted(p for p in folder.iterdir() if p.suffix in (".bin", ".safetensors"))
+            weights = sorted(
+                p for p in folder.iterdir() if p.suffix in (".bin", ".pth", ".safetensors")
+            )
             self.version = f"{folder.name}@sha256:{_sha256(weights[0])[:16]}" if weights else name
         elif path is not None and path.is_file():
             self.version = f"{name}@sha256:{_sha256(path)[:16]}"
