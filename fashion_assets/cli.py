@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from fashion_assets.db.server import (
     DatabaseUnavailable,
-    connect,
     embedded_database_url,
     redact,
     stop_embedded,
@@ -65,8 +64,11 @@ def sample_search(settings: Settings, query: str = "black winter coat") -> list[
 
 def summary(settings: Settings) -> str:
     """What the catalogue holds now, and where to look next."""
-    url = settings.database_url or embedded_database_url(settings.home)
-    with connect(url) as conn:
+    from fashion_assets.defs.resources import build_resources
+
+    resources = build_resources(settings)
+    postgres, store = resources["postgres"], resources["objects"].store()
+    with postgres.connect() as conn:
         items, categories = conn.execute(
             "SELECT count(*), count(DISTINCT category) FROM items"
         ).fetchone()
@@ -76,38 +78,29 @@ def summary(settings: Settings) -> str:
         sample = conn.execute(
             "SELECT item_id, title, category, season, color FROM items ORDER BY item_id LIMIT 3"
         ).fetchall()
-    from fashion_assets.defs.resources import build_resources
-
-    store = build_resources(settings)["objects"].store()
+        vectors = conn.execute(
+            "SELECT model_version, rows FROM vector_tables WHERE name = 'item_vectors'"
+        ).fetchone()
     manifest_key = "training/vlm/manifest.json"
-    training = (
-        "VLM training set: {train} train / {eval} eval conversations from {partitions} "
-        "partition(s) at ".format(**json.loads(store.get(manifest_key)))
-        + store.uri("training/vlm/train.jsonl")
-        if store.exists(manifest_key)
-        else "VLM training set: not built yet"
-    )
-    with connect(url) as conn:
-        vectors = (
-            conn.execute(
-                "SELECT model_version, rows FROM vector_tables WHERE name = 'item_vectors'"
-            ).fetchone()
-            if conn.execute("SELECT to_regclass('vector_tables')").fetchone()[0]
-            else None
+    if store.exists(manifest_key):
+        manifest = json.loads(store.get(manifest_key))
+        training = (
+            f"VLM training set: {manifest['train']} train / {manifest['eval']} eval "
+            f"conversations from {manifest['partitions']} partition(s) at "
+            + store.uri("training/vlm/train.jsonl")
         )
-    lines = [
-        f"items in PostgreSQL: {items} across {categories} categories ({redact(url)})",
+    else:
+        training = "VLM training set: not built yet"
+    return "\n".join([
+        f"items in PostgreSQL: {items} across {categories} categories ({redact(postgres.url())})",
         "rejected: " + (", ".join(f"{r} {n}" for r, n in reasons) or "none"),
         *(f"  {i}  {t}  [{c}, {s}, {col}]" for i, t, c, s, col in sample),
         training,
-        f"item_vectors: {vectors[1]} rows of {vectors[0]}"
-        if vectors
-        else "item_vectors: not built",
+        f"item_vectors: {vectors[1]} rows of {vectors[0]}" if vectors else "item_vectors: not built",
         f"images in the object store: {store.uri('images')}",
         "next: `make dev` opens the Dagster UI at http://127.0.0.1:3000 "
         "(assets, checks, schedules; materialize or backfill partitions there)",
-    ]
-    return "\n".join(lines)
+    ])  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
