@@ -150,6 +150,11 @@ def build_demo_site(home: Path, items: int, seed: int, as_of: date) -> Path:
     return site
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the crawl opens up to 32 connections; the default backlog is 5
+
+
 class _QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -157,8 +162,7 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 def _serve_forever(folder: Path) -> None:
     handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
+    server = _Server(("127.0.0.1", 0), handler)
     print(f"http://127.0.0.1:{server.server_address[1]}", flush=True)
     # stdin is a pipe from the parent: end of file means the parent is gone, however it died
     threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()
