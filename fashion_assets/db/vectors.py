@@ -224,8 +224,9 @@ def search(
         params = [*params, exclude]
     query = np.asarray(query, dtype=np.float32)
     with conn.transaction():
-        total = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(LIVE)))
-        total_rows = total.fetchone()[0]
+        # the live table's size is kept in vector_tables by publish: no full count per query
+        total = conn.execute("SELECT rows FROM vector_tables WHERE name = %s", (LIVE,)).fetchone()
+        total_rows = total[0] if total else 0
         matching = total_rows if not (filters or exclude) else conn.execute(
             sql.SQL("SELECT count(*) FROM {} WHERE {}").format(sql.Identifier(LIVE), where), params
         ).fetchone()[0]  # fmt: skip

@@ -21,7 +21,7 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -176,8 +176,3 @@ class ClipEncoder:
         """Decode and preprocess one image."""
         with Image.open(io.BytesIO(data)) as img:
             return self.preprocess(img.convert("RGB"))
-
-    def encode_images(self, loader: Iterator[torch.Tensor]) -> np.ndarray:
-        """Embeddings of every batch a loader yields, in order."""
-        chunks = [self.encode_image_batch(batch) for batch in loader]
-        return np.concatenate(chunks) if chunks else np.zeros((0, self.dim), np.float32)
