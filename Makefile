@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/instruction_throughput.py
 	$(VENV)/bin/python bench/embedding_throughput.py
 	$(VENV)/bin/python bench/vector_search.py
+	$(VENV)/bin/python bench/item_tower_training.py
 
 db-stop: $(STAMP)
 	$(VENV)/bin/python -m fashion_assets.cli db-stop

@@ -23,8 +23,9 @@ def today_partition() -> str:
 
 
 def run_daily(partition: str) -> bool:
-    """Run `daily_job` for one partition, then refresh the VLM training set and the vectors,
-    on the DAGSTER_HOME instance (so the runs show in the UI)."""
+    """Run `daily_job` for one partition, then refresh the VLM training set and the vectors and
+    train the item tower in quick mode, on the DAGSTER_HOME instance (so the runs show in the
+    UI)."""
     import dagster as dg
 
     from fashion_assets.definitions import defs
@@ -36,10 +37,13 @@ def run_daily(partition: str) -> bool:
         (defs.resolve_job_def("daily_job"), partition),
         (every.get_subset(asset_selection={dg.AssetKey("vlm_training_set")}), None),
         (defs.resolve_job_def("reembed_job"), None),
+        (defs.resolve_job_def("item_tower_job"), None),
     ]
+    quick = {"ops": {"item_tower_checkpoint": {"config": {"quick": True}}}}
     for job, key in runs:
+        config = {**logs, **(quick if job.name == "item_tower_job" else {})}
         result = job.execute_in_process(
-            partition_key=key, instance=instance, run_config=logs, raise_on_error=False
+            partition_key=key, instance=instance, run_config=config, raise_on_error=False
         )
         if not result.success:
             return False
@@ -47,8 +51,9 @@ def run_daily(partition: str) -> bool:
 
 
 def sample_search(settings: Settings, query: str = "black winter coat") -> list[str]:
-    """A text query against the item images (the search the serving API will offer)."""
-    from fashion_assets.db.vectors import search
+    """A text query against the item images, and the tower's similar items for the first
+    item (the searches the serving API offers)."""
+    from fashion_assets.db.vectors import item_vector, search
     from fashion_assets.defs.resources import build_resources
 
     resources = build_resources(settings)
@@ -57,14 +62,24 @@ def sample_search(settings: Settings, query: str = "black winter coat") -> list[
         hits, plan = search(
             conn, encoder.encode_texts([query])[0], k=3, filters={"season": ["winter"]}
         )
-    return [f"search {query!r} (winter only, plan {plan}):"] + [
-        f"  {h.distance:.3f}  {h.item_id}  {h.title}  [{h.category}, {h.color}]" for h in hits
+        first = conn.execute("SELECT item_id, title FROM items ORDER BY item_id LIMIT 1").fetchone()
+        similar, _ = search(conn, item_vector(conn, first[0], "tower"), k=3, against="tower",
+                            exclude=first[0])  # fmt: skip
+    return [
+        f"search {query!r} (winter only, plan {plan}):",
+        *(f"  {h.distance:.3f}  {h.item_id}  {h.title}  [{h.category}, {h.color}]" for h in hits),
+        f"similar to {first[0]} {first[1]} (item tower):",
+        *(
+            f"  {h.distance:.3f}  {h.item_id}  {h.title}  [{h.category}, {h.color}]"
+            for h in similar
+        ),
     ]
 
 
 def summary(settings: Settings) -> str:
     """What the catalogue holds now, and where to look next."""
     from fashion_assets.defs.resources import build_resources
+    from fashion_assets.itemtower.checkpoint import serving_checkpoint
 
     resources = build_resources(settings)
     postgres, store = resources["postgres"], resources["objects"].store()
@@ -78,9 +93,10 @@ def summary(settings: Settings) -> str:
         sample = conn.execute(
             "SELECT item_id, title, category, season, color FROM items ORDER BY item_id LIMIT 3"
         ).fetchall()
-        vectors = conn.execute(
-            "SELECT model_version, rows FROM vector_tables WHERE name = 'item_vectors'"
-        ).fetchone()
+        vectors = dict(
+            conn.execute("SELECT name, format('%s rows of %s', rows, model_version) "
+                         "FROM vector_tables").fetchall()
+        )  # fmt: skip
     manifest_key = "training/vlm/manifest.json"
     if store.exists(manifest_key):
         manifest = json.loads(store.get(manifest_key))
@@ -91,12 +107,22 @@ def summary(settings: Settings) -> str:
         )
     else:
         training = "VLM training set: not built yet"
+    serving = serving_checkpoint(store)
+    tower = "item tower: not trained yet"
+    if serving:
+        h = json.loads(store.get(f"{serving['checkpoint']}/metrics.json"))["evaluation"]["h"]
+        tower = (
+            f"item tower serving {store.uri(serving['checkpoint'])}: view recall@1 "
+            f"{h['recall@1']:.3f}, category p@10 {h['category_p@10']:.3f}, season p@10 "
+            f"{h['season_p@10']:.3f} on held-out items"
+        )
     return "\n".join([
         f"items in PostgreSQL: {items} across {categories} categories ({redact(postgres.url())})",
         "rejected: " + (", ".join(f"{r} {n}" for r, n in reasons) or "none"),
         *(f"  {i}  {t}  [{c}, {s}, {col}]" for i, t, c, s, col in sample),
         training,
-        f"item_vectors: {vectors[1]} rows of {vectors[0]}" if vectors else "item_vectors: not built",
+        *(f"{name}: {vectors.get(name, 'not built')}" for name in ("item_vectors", "tower_vectors")),
+        tower,
         f"images in the object store: {store.uri('images')}",
         "next: `make dev` opens the Dagster UI at http://127.0.0.1:3000 "
         "(assets, checks, schedules; materialize or backfill partitions there)",

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     fashion_clip_pretrained: str = Field("", description="Tag, weights file or model folder.")
     fashion_clip_device: str = Field("auto", description="auto, cpu, cuda, cuda:1, ...")
     fashion_clip_batch_size: int = Field(64, description="Images per encoder batch.")
+    fashion_tower_retrain_items: int = Field(
+        500, description="New items since the last checkpoint that trigger retraining."
+    )
+    fashion_training_device: str = Field("auto", description="Training device: auto, cpu, cuda.")
     fashion_pg_build_memory: str = Field(
         "512MB", description="maintenance_work_mem for HNSW builds."
     )

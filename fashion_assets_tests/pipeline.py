@@ -9,16 +9,25 @@ import dagster as dg
 from fashion_assets.defs.embeddings import clip_embeddings, item_vectors
 from fashion_assets.defs.ingest import clean_items, crawl, items_table
 from fashion_assets.defs.instructions import instruction_data, vlm_training_set
+from fashion_assets.defs.itemtower import (
+    item_tower_checkpoint,
+    item_tower_serving,
+    not_worse_than_serving,
+    tower_vectors,
+)
 from fashion_assets.defs.resources import build_resources
 from fashion_assets.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 PARTITION = "2026-11-20"
 INGEST = [crawl, clean_items, items_table]
-EVERY_ASSET = [*INGEST, instruction_data, vlm_training_set, clip_embeddings, item_vectors]
+TOWER = [item_tower_checkpoint, item_tower_serving, tower_vectors]
+EVERY_ASSET = [*INGEST, instruction_data, vlm_training_set, clip_embeddings, item_vectors, *TOWER,
+               not_worse_than_serving]  # fmt: skip
 
 
-def materialize(targets, partition: str | None = None, instance=None, **overrides):
+def materialize(targets, partition: str | None = None, instance=None, run_config=None,
+                raise_on_error: bool = True, **overrides):  # fmt: skip
     """Materialize `targets` (one partition) with the environment's resources, overridable;
     upstream assets are loaded from storage, not recomputed."""
     resources = {**build_resources(Settings()), **overrides}
@@ -28,6 +37,8 @@ def materialize(targets, partition: str | None = None, instance=None, **override
         resources=resources,
         instance=instance or dg.DagsterInstance.ephemeral(),
         selection=[k for a in targets for k in a.keys],
+        run_config=run_config,
+        raise_on_error=raise_on_error,
     )
 
 

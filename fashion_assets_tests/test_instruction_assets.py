@@ -14,10 +14,11 @@ import dagster as dg
 import pytest
 
 from fashion_assets.defs.instructions import instruction_data, vlm_training_set
-from fashion_assets.defs.resources import ParquetObjectStoreIOManager, read_parquet
+from fashion_assets.defs.resources import ParquetObjectStoreIOManager
 from fashion_assets.instructions.templates import TEMPLATE_VERSION
 from fashion_assets.instructions.training_set import schema_problems, split_of
 from fashion_assets.storage import LocalObjectStore
+from fashion_assets.storage.parquet import read_parquet
 from fashion_assets_tests.pipeline import REPO, materialize, materialize_ingest
 from fashion_assets_tests.test_instructions import ChatServer
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 import psycopg
+from psycopg import sql
 
 ITEM_COLUMNS: tuple[str, ...] = (
     "item_id",
@@ -119,3 +122,33 @@ def replace_rejects(
                     seen.add(key)
                     copy.write_row([partition, *(row.get(c) for c in REJECT_COLUMNS)])
         return len(seen)
+
+
+#: What the item tower reads of an item.
+TOWER_COLUMNS = (
+    "item_id", "content_hash", "title", "category", "category_specification", "gender", "season",
+    "color", "fiber_composition", "elasticity", "transparency", "isfleece", "specs",
+)  # fmt: skip
+
+
+def item_rows(
+    conn: psycopg.Connection, columns: Sequence[str] = TOWER_COLUMNS
+) -> list[dict[str, Any]]:
+    """Every item as a dict of `columns`, ordered by id."""
+    unknown = set(columns) - set(ITEM_COLUMNS)
+    if unknown:
+        raise ValueError(f"unknown item columns: {sorted(unknown)}")
+    query = sql.SQL("SELECT {} FROM items ORDER BY item_id").format(
+        sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    return [dict(zip(columns, row, strict=True)) for row in conn.execute(query)]
+
+
+def items_added_since(conn: psycopg.Connection, since: datetime | None) -> tuple[int, datetime]:
+    """How many items were first seen after `since` (all when None), and the newest first-seen
+    time (the next cursor)."""
+    count, newest = conn.execute(
+        "SELECT count(*), max(first_seen_at) FROM items WHERE first_seen_at > %s",
+        (since or datetime.min.replace(tzinfo=UTC),),
+    ).fetchone()
+    return count, newest or since or datetime.min.replace(tzinfo=UTC)

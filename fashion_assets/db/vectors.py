@@ -9,7 +9,7 @@ same model changed rows are upserted in place.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,13 @@ from psycopg import sql
 
 FILTER_COLUMNS = ("category", "category_specification", "gender", "season", "color")
 LIVE = "item_vectors"
+TOWER = "tower_vectors"
+#: What a search can compare against: table and vector column.
+TARGETS = {
+    "image": (LIVE, "image_embedding"),
+    "text": (LIVE, "text_embedding"),
+    "tower": (TOWER, "embedding"),
+}
 #: Filters matching at most this share of rows (or this many rows) use an exact scan.
 EXACT_SHARE = 0.05
 EXACT_ROWS = 5_000
@@ -129,28 +136,43 @@ def _update_in_place(conn: psycopg.Connection, version: str) -> Published:
     return Published("updated", rows, gone + added)
 
 
-def _rebuild_and_swap(
-    conn: psycopg.Connection, version: str, dim: int, build_memory: str
-) -> Published:
-    new, old = sql.Identifier(f"{LIVE}_new"), sql.Identifier(f"{LIVE}_old")
-    live = sql.Identifier(LIVE)
+_ITEM_COLUMNS = (
+    "item_id text PRIMARY KEY, content_hash text NOT NULL, title text NOT NULL, "
+    "category text NOT NULL, category_specification text NOT NULL, gender text NOT NULL, "
+    "season text NOT NULL, color text NOT NULL"
+)
+#: Item columns a vectors table copies from `items`, in table order.
+ITEM_FIELDS = ("item_id", "content_hash", "title", "category", "category_specification", "gender",
+               "season", "color")  # fmt: skip
+
+
+def _build_and_swap(
+    conn: psycopg.Connection,
+    name: str,
+    version: str,
+    dim: int,
+    build_memory: str,
+    vector_columns: Sequence[str],
+    fill: Callable[[sql.Identifier], None],
+) -> int:
+    """Build table `name` anew beside the live one (`fill` loads it), index it, and swap it in
+    with one short transaction. Returns its row count."""
+    new, old = sql.Identifier(f"{name}_new"), sql.Identifier(f"{name}_old")
+    live = sql.Identifier(name)
+    vectors = sql.SQL(", ").join(
+        sql.SQL("{} vector({}) NOT NULL").format(sql.Identifier(c), sql.Literal(dim))
+        for c in vector_columns
+    )
     with conn.transaction():
         conn.execute(
             sql.SQL("SET LOCAL maintenance_work_mem = {}").format(sql.Literal(build_memory))
         )
         conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(new))
-        conn.execute(sql.SQL(
-            "CREATE TABLE {} (item_id text PRIMARY KEY, content_hash text NOT NULL, "
-            "title text NOT NULL, category text NOT NULL, category_specification text NOT NULL, "
-            "gender text NOT NULL, season text NOT NULL, color text NOT NULL, "
-            "image_embedding vector({}) NOT NULL, text_embedding vector({}) NOT NULL)"
-        ).format(new, sql.Literal(dim), sql.Literal(dim)))  # fmt: skip
-        conn.execute(
-            sql.SQL("INSERT INTO {} ").format(new) + sql.SQL(_SELECT), {"version": version}
-        )
+        conn.execute(sql.SQL("CREATE TABLE {} (" + _ITEM_COLUMNS + ", {})").format(new, vectors))
+        fill(new)
         for column in FILTER_COLUMNS:
             conn.execute(sql.SQL("CREATE INDEX ON {} ({})").format(new, sql.Identifier(column)))
-        for column in ("image_embedding", "text_embedding"):
+        for column in vector_columns:
             conn.execute(sql.SQL("CREATE INDEX ON {} USING hnsw ({} vector_cosine_ops)").format(
                 new, sql.Identifier(column)))  # fmt: skip
         conn.execute(sql.SQL("ANALYZE {}").format(new))
@@ -163,9 +185,48 @@ def _rebuild_and_swap(
             "INSERT INTO vector_tables (name, model_version, dim, rows) VALUES (%s, %s, %s, %s) "
             "ON CONFLICT (name) DO UPDATE SET model_version = EXCLUDED.model_version, "
             "dim = EXCLUDED.dim, rows = EXCLUDED.rows, built_at = now()",
-            (LIVE, version, dim, rows),
+            (name, version, dim, rows),
         )
+    return rows
+
+
+def _rebuild_and_swap(
+    conn: psycopg.Connection, version: str, dim: int, build_memory: str
+) -> Published:
+    def fill(new: sql.Identifier) -> None:
+        conn.execute(sql.SQL("INSERT INTO {} ").format(new) + sql.SQL(_SELECT),
+                     {"version": version})  # fmt: skip
+
+    rows = _build_and_swap(
+        conn, LIVE, version, dim, build_memory, ("image_embedding", "text_embedding"), fill
+    )
     return Published("rebuilt", rows, rows)
+
+
+def publish_tower(
+    conn: psycopg.Connection,
+    model_version: str,
+    rows: Sequence[Mapping[str, Any]],
+    vectors: np.ndarray,
+    build_memory: str = "512MB",
+) -> Published:
+    """Make `tower_vectors` hold these item-tower vectors (`rows` carry `ITEM_FIELDS`): the
+    whole table is rebuilt beside the live one and swapped in."""
+    vector_conn(conn)
+
+    def fill(new: sql.Identifier) -> None:
+        columns = sql.SQL(", ").join(map(sql.Identifier, (*ITEM_FIELDS, "embedding")))
+        with conn.cursor().copy(
+            sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT BINARY)").format(new, columns)
+        ) as copy:
+            copy.set_types(["text"] * len(ITEM_FIELDS) + ["vector"])
+            for row, vector in zip(rows, vectors, strict=True):
+                copy.write_row([*(row[f] for f in ITEM_FIELDS), vector])
+
+    count = _build_and_swap(
+        conn, TOWER, model_version, int(vectors.shape[1]), build_memory, ("embedding",), fill
+    )
+    return Published("rebuilt", count, count)
 
 
 @dataclass(frozen=True)
@@ -212,12 +273,13 @@ def search(
     `exact_rows` and `exact_share` set where the planner switches to the exact scan;
     `ef_search` overrides the HNSW candidate list size (default: `default_ef_search(k)`).
     """
-    if against not in ("image", "text"):
-        raise ValueError("against must be 'image' or 'text'")
+    if against not in TARGETS:
+        raise ValueError(f"against must be one of {sorted(TARGETS)}")
     if not 1 <= k <= 1000:
         raise ValueError("k must be between 1 and 1000")
     vector_conn(conn)
-    column = sql.Identifier(f"{against}_embedding")
+    name, vector_column = TARGETS[against]
+    table, column = sql.Identifier(name), sql.Identifier(vector_column)
     where, params = _where(filters)
     if exclude is not None:
         where = sql.SQL("{} AND item_id <> %s").format(where)
@@ -225,17 +287,17 @@ def search(
     query = np.asarray(query, dtype=np.float32)
     with conn.transaction():
         # the live table's size is kept in vector_tables by publish: no full count per query
-        total = conn.execute("SELECT rows FROM vector_tables WHERE name = %s", (LIVE,)).fetchone()
+        total = conn.execute("SELECT rows FROM vector_tables WHERE name = %s", (name,)).fetchone()
         total_rows = total[0] if total else 0
         matching = total_rows if not (filters or exclude) else conn.execute(
-            sql.SQL("SELECT count(*) FROM {} WHERE {}").format(sql.Identifier(LIVE), where), params
+            sql.SQL("SELECT count(*) FROM {} WHERE {}").format(table, where), params
         ).fetchone()[0]  # fmt: skip
         exact = bool(filters) and (matching <= exact_rows or matching <= exact_share * total_rows)
         ef = ef_search or default_ef_search(k)
-        hits = [] if exact else _hnsw(conn, column, where, params, query, k, ef)
+        hits = [] if exact else _hnsw(conn, table, column, where, params, query, k, ef)
         plan = "hnsw"
         if exact or len(hits) < min(k, matching):
-            hits, plan = _exact(conn, column, where, params, query, k), "exact"
+            hits, plan = _exact(conn, table, column, where, params, query, k), "exact"
     return hits, plan
 
 
@@ -248,7 +310,7 @@ def default_ef_search(k: int) -> int:
     return min(1000, max(EF_SEARCH, 10 * k))
 
 
-def _hnsw(conn, column, where, params, query, k, ef_search: int) -> list[Hit]:
+def _hnsw(conn, table, column, where, params, query, k, ef_search: int) -> list[Hit]:
     # This plan is the HNSW index. Left alone, PostgreSQL's cost model sometimes prices a large
     # ef_search above a sequential scan, or above a B-tree scan on the filter column plus a sort,
     # and quietly scans exactly (seen at ef_search 400: 450 ms instead of 45). Only the
@@ -262,19 +324,19 @@ def _hnsw(conn, column, where, params, query, k, ef_search: int) -> list[Hit]:
         sql.SQL(
             "SELECT * FROM (SELECT {cols}, {col} <=> %s AS d FROM {live} WHERE {where} "
             "ORDER BY {col} <=> %s LIMIT %s) s ORDER BY d"
-        ).format(cols=_COLUMNS, col=column, live=sql.Identifier(LIVE), where=where),
+        ).format(cols=_COLUMNS, col=column, live=table, where=where),
         [query, *params, query, k],
     ).fetchall()
     return [Hit(*r[:6], float(r[6])) for r in rows]
 
 
-def _exact(conn, column, where, params, query, k) -> list[Hit]:
+def _exact(conn, table, column, where, params, query, k) -> list[Hit]:
     rows = conn.execute(
         sql.SQL(
             "WITH c AS MATERIALIZED (SELECT {cols}, {col} AS v FROM {live} WHERE {where}) "
             "SELECT item_id, title, category, season, color, gender, v <=> %s AS d FROM c "
             "ORDER BY d LIMIT %s"
-        ).format(cols=_COLUMNS, col=column, live=sql.Identifier(LIVE), where=where),
+        ).format(cols=_COLUMNS, col=column, live=table, where=where),
         [*params, query, k],
     ).fetchall()
     return [Hit(*r[:6], float(r[6])) for r in rows]
@@ -283,9 +345,11 @@ def _exact(conn, column, where, params, query, k) -> list[Hit]:
 def item_vector(conn: psycopg.Connection, item_id: str, against: str = "image") -> np.ndarray:
     """An item's live vector (KeyError when the item has none)."""
     vector_conn(conn)
-    column = sql.Identifier(f"{against}_embedding")
+    name, column = TARGETS[against]
     row = conn.execute(
-        sql.SQL("SELECT {} FROM {} WHERE item_id = %s").format(column, sql.Identifier(LIVE)),
+        sql.SQL("SELECT {} FROM {} WHERE item_id = %s").format(
+            sql.Identifier(column), sql.Identifier(name)
+        ),
         (item_id,),
     ).fetchone()
     if row is None:

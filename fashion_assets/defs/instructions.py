@@ -20,15 +20,11 @@ from fashion_assets.instructions.training_set import (
     to_jsonl,
 )
 from fashion_assets.storage import ObjectStore
+from fashion_assets.storage.parquet import read_parquet
 
 from .metadata import md_table
 from .partitions import daily_partitions
-from .resources import (
-    AugmenterResource,
-    ObjectStoreResource,
-    ParquetObjectStoreIOManager,
-    read_parquet,
-)
+from .resources import AugmenterResource, ObjectStoreResource, ParquetObjectStoreIOManager
 
 GROUP = "instructions"
 TRAINING_PREFIX = "training/vlm"

@@ -28,3 +28,8 @@ reembed_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups("embeddings"),
     description="Encode new or changed items and refresh the live vector table.",
 )
+item_tower_job = dg.define_asset_job(
+    "item_tower_job",
+    selection=dg.AssetSelection.groups("item_tower"),
+    description="Train the item tower, promote it if it passes the gate, and write its vectors.",
+)

@@ -4,8 +4,6 @@ Defaults come from the environment (see `.env.example`): a fresh clone runs on t
 PostgreSQL and a local folder; DATABASE_URL and FASHION_STORAGE=s3 switch to real servers.
 """
 
-import io
-import json
 import os
 from functools import cached_property
 from pathlib import Path
@@ -14,8 +12,6 @@ from typing import Any, Literal
 import dagster as dg
 import pandas as pd
 import psycopg
-import pyarrow as pa
-import pyarrow.parquet as pq
 from dagster_aws.s3 import S3Resource
 from pydantic import PrivateAttr
 
@@ -27,6 +23,9 @@ from fashion_assets.embed.clip import TINY, ClipEncoder, ClipSpec
 from fashion_assets.instructions.augment import AugmentConfig, Augmenter
 from fashion_assets.settings import Settings
 from fashion_assets.storage import LocalObjectStore, ObjectStore, S3ObjectStore
+from fashion_assets.storage.parquet import read_parquet, write_parquet
+
+from .launchers import TrainingLauncherResource
 
 
 def _settings() -> Settings:
@@ -72,6 +71,19 @@ class ObjectStoreResource(dg.ConfigurableResource):
             else:
                 self._store = LocalObjectStore(self.local_root or _settings().storage_root)
         return self._store
+
+    def env(self) -> dict[str, str]:
+        """The FASHION_STORAGE* variables naming this store, for processes started outside
+        Dagster (the training entrypoint). Credentials are not included: they travel as the
+        usual AWS variables of the environment."""
+        return {
+            "FASHION_STORAGE": self.backend,
+            "FASHION_STORAGE_ROOT": str(self.local_root or _settings().storage_root),
+            "FASHION_S3_BUCKET": self.bucket,
+            "FASHION_S3_PREFIX": self.prefix,
+            "FASHION_S3_ENDPOINT_URL": self.s3.endpoint_url or "",
+            "FASHION_S3_REGION": self.s3.region_name or "",
+        }
 
 
 class CrawlSourceResource(dg.ConfigurableResource):
@@ -176,23 +188,8 @@ class ParquetObjectStoreIOManager(dg.ConfigurableIOManager):
 
     def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame) -> None:
         partition = context.asset_partition_key if context.has_asset_partitions else None
-        frame = obj.copy()
-        json_cols = [
-            c
-            for c in frame.columns
-            if frame[c].dtype == object and frame[c].map(lambda v: isinstance(v, dict)).any()
-        ]
-        for col in json_cols:
-            frame[col] = frame[col].map(
-                lambda v: json.dumps(v, ensure_ascii=False) if v is not None else None
-            )
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        meta = {**(table.schema.metadata or {}), _JSON_META: json.dumps(json_cols).encode()}
-        buf = io.BytesIO()
-        pq.write_table(table.replace_schema_metadata(meta), buf)
-        data = buf.getvalue()
         key = self.key_for(context.asset_key.path, partition)
-        self._store.put(key, data, content_type="application/vnd.apache.parquet")
+        write_parquet(self._store, key, obj)
         context.add_output_metadata({"path": dg.MetadataValue.path(self._store.uri(key))})
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
@@ -200,23 +197,6 @@ class ParquetObjectStoreIOManager(dg.ConfigurableIOManager):
         partitions = context.asset_partition_keys if context.has_asset_partitions else [None]
         frames = [read_parquet(self._store, self.key_for(path, p)) for p in partitions]
         return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-
-
-_JSON_META = b"fashion_assets.json_columns"
-
-
-def read_parquet(store: ObjectStore, key: str) -> pd.DataFrame:
-    """Read a parquet object written by the IO manager, restoring its JSON columns.
-
-    Missing values come back as None (not NaN), so rows turned into dicts hold plain Python.
-    """
-    table = pq.read_table(io.BytesIO(store.get(key)))
-    json_cols = json.loads((table.schema.metadata or {}).get(_JSON_META, b"[]"))
-    frame = table.to_pandas()
-    frame = frame.astype(object).where(frame.notna(), None)
-    for col in json_cols:
-        frame[col] = frame[col].map(lambda v: json.loads(v) if isinstance(v, str) else v)
-    return frame
 
 
 def build_resources(settings: Settings | None = None) -> dict[str, Any]:
@@ -255,6 +235,7 @@ def build_resources(settings: Settings | None = None) -> dict[str, Any]:
             fashion_home=str(s.home),
         ),
         "io_manager": ParquetObjectStoreIOManager(objects=objects),
+        "trainer": TrainingLauncherResource(device=s.fashion_training_device),
     }
 
 

@@ -6,6 +6,14 @@ from fashion_assets.storage.object_store import (
     S3ObjectStore,
     StorageConfigError,
     content_key,
+    store_from_settings,
 )
 
-__all__ = ["LocalObjectStore", "ObjectStore", "S3ObjectStore", "StorageConfigError", "content_key"]
+__all__ = [
+    "LocalObjectStore",
+    "ObjectStore",
+    "S3ObjectStore",
+    "StorageConfigError",
+    "content_key",
+    "store_from_settings",
+]

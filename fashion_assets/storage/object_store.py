@@ -11,7 +11,10 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from fashion_assets.settings import Settings
 
 
 class StorageConfigError(RuntimeError):
@@ -152,3 +155,19 @@ def content_key(data: bytes, image_format: str, prefix: str = "images") -> tuple
     sha = hashlib.sha256(data).hexdigest()
     ext = _IMAGE_EXT.get(image_format.upper(), image_format.lower())
     return f"{prefix}/{sha[:2]}/{sha}.{ext}", sha
+
+
+def store_from_settings(settings: Settings) -> ObjectStore:
+    """The store the environment names (FASHION_STORAGE...): what code outside Dagster uses,
+    such as the training entrypoint in a subprocess or a pod. Credentials come from the usual
+    AWS variables, never from arguments."""
+    if settings.fashion_storage == "s3":
+        import boto3
+
+        client = boto3.client(
+            "s3",
+            endpoint_url=settings.fashion_s3_endpoint_url or None,
+            region_name=settings.fashion_s3_region or None,
+        )
+        return S3ObjectStore(client, settings.fashion_s3_bucket, settings.fashion_s3_prefix)
+    return LocalObjectStore(settings.storage_root)

@@ -1,0 +1,186 @@
+"""Item tower assets: train a checkpoint, gate it against the serving one, serve its vectors.
+
+item_tower_checkpoint --(blocking check: not_worse_than_serving)--> item_tower_serving
+                                                                    --> tower_vectors
+"""
+
+import base64
+import json
+
+import dagster as dg
+import pandas as pd
+from pydantic import Field
+
+from fashion_assets.db.items import item_rows, items_added_since
+from fashion_assets.db.vectors import item_vector, publish_tower, search
+from fashion_assets.itemtower.checkpoint import (
+    CHECKPOINTS,
+    load_tower,
+    promote,
+    serving_checkpoint,
+)
+from fashion_assets.itemtower.config import QUICK, TowerConfig
+from fashion_assets.itemtower.evaluate import GATE_METRIC, metrics_table
+from fashion_assets.itemtower.gate import gate
+from fashion_assets.itemtower.report import loss_curve_png
+from fashion_assets.settings import Settings
+from fashion_assets.storage.parquet import write_parquet
+
+from .launchers import TrainingLauncherResource
+from .metadata import md_table
+from .resources import ObjectStoreResource, PostgresResource
+
+GROUP = "item_tower"
+CANDIDATE_KEY = "itemtower/candidate.json"
+#: Metadata key: the newest first-seen time among the items a checkpoint was trained on.
+ITEMS_CUTOFF = "items_cutoff"
+
+
+class ItemTowerConfig(dg.Config):
+    """Training settings; unset values take TowerConfig's defaults (or quick mode's)."""
+
+    quick: bool = Field(False, description="Train on ~1,000 items with fewer epochs.")
+    epochs: int | None = None
+    temperature: float | None = None
+    batch_size: int | None = None
+    gate_metric: str = GATE_METRIC
+    gate_tolerance: float = 0.01
+
+    def tower(self) -> TowerConfig:
+        """The TowerConfig this run trains with."""
+        base = QUICK if self.quick else TowerConfig()
+        overrides = {"epochs": self.epochs, "temperature": self.temperature,
+                     "batch_size": self.batch_size}  # fmt: skip
+        return TowerConfig.from_dict(
+            {**base.to_dict(), **{k: v for k, v in overrides.items() if v is not None}}
+        )
+
+
+@dg.asset(
+    group_name=GROUP,
+    deps=[dg.AssetDep("items_table", partition_mapping=dg.AllPartitionMapping())],
+    description="A SimCSE-trained item tower (pth1 body, pth2 normalisation + head, config, "
+    "tokenizer, metrics) in the object store, evaluated against TF-IDF and the serving model.",
+)
+def item_tower_checkpoint(
+    context: dg.AssetExecutionContext,
+    config: ItemTowerConfig,
+    postgres: PostgresResource,
+    objects: ObjectStoreResource,
+    trainer: TrainingLauncherResource,
+) -> dg.MaterializeResult:
+    """Export the items, train through the launcher, gate against the serving checkpoint."""
+    store = objects.store()
+    prefix = f"{CHECKPOINTS}/{context.run_id}"
+    with postgres.connect() as conn:
+        rows = item_rows(conn)
+        _, cutoff = items_added_since(conn, None)
+    items_key = f"{prefix}/items.parquet"
+    write_parquet(store, items_key, pd.DataFrame(rows))
+    serving = serving_checkpoint(store)
+    remote = trainer.run(
+        context,
+        job="item_tower",
+        extras={
+            "items_key": items_key,
+            "output_prefix": prefix,
+            "config": config.tower().to_dict(),
+            "champion": serving["checkpoint"] if serving else None,
+        },
+        env=objects.env(),
+    ).get_materialize_result()
+    metrics = json.loads(store.get(f"{prefix}/metrics.json"))
+    evaluation = metrics["evaluation"]
+    decision = gate(evaluation["h"], evaluation.get("champion"), config.gate_metric,
+                    config.gate_tolerance)  # fmt: skip
+    store.put(
+        CANDIDATE_KEY, json.dumps({"checkpoint": prefix, "gate": decision.to_dict()}).encode()
+    )
+    png = loss_curve_png(metrics["step_losses"], metrics["epoch_losses"])
+    store.put(f"{prefix}/loss.png", png, content_type="image/png")
+    context.log.info(decision.reason)
+    return dg.MaterializeResult(
+        metadata={
+            **(remote.metadata or {}),
+            ITEMS_CUTOFF: cutoff.isoformat(),
+            "evaluation": md_table(pd.DataFrame(metrics_table(evaluation)), rows=50),
+            "gate": dg.MetadataValue.json(decision.to_dict()),
+            "loss_curve": dg.MetadataValue.md(
+                f"![loss](data:image/png;base64,{base64.b64encode(png).decode()})"
+            ),
+            "path": dg.MetadataValue.path(store.uri(prefix)),
+        }
+    )
+
+
+@dg.asset_check(asset=item_tower_checkpoint, blocking=True)
+def not_worse_than_serving(objects: ObjectStoreResource) -> dg.AssetCheckResult:
+    """The new checkpoint scores at least the serving one (minus the tolerance) on the same
+    held-out items; when it fails, the serving pointer does not move."""
+    candidate = json.loads(objects.store().get(CANDIDATE_KEY))
+    decision = candidate["gate"]
+    return dg.AssetCheckResult(
+        passed=bool(decision["passed"]),
+        metadata={**decision, "checkpoint": candidate["checkpoint"]},
+        description=decision["reason"],
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    deps=[item_tower_checkpoint],
+    description="The serving pointer (itemtower/serving.json): the checkpoint the services "
+    "and tower_vectors use. Moves only to a checkpoint that passed the gate.",
+)
+def item_tower_serving(objects: ObjectStoreResource) -> dg.MaterializeResult:
+    """Promote the gated candidate."""
+    store = objects.store()
+    candidate = json.loads(store.get(CANDIDATE_KEY))
+    if not candidate["gate"]["passed"]:
+        raise dg.Failure(f"not promoting {candidate['checkpoint']}: {candidate['gate']['reason']}")
+    previous = serving_checkpoint(store)
+    promote(store, candidate["checkpoint"], {"gate": candidate["gate"]})
+    return dg.MaterializeResult(
+        metadata={
+            "checkpoint": candidate["checkpoint"],
+            "previous": previous["checkpoint"] if previous else "none",
+        }
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    deps=[
+        item_tower_serving,
+        dg.AssetDep("items_table", partition_mapping=dg.AllPartitionMapping()),
+    ],
+    description="Every item's tower vector (L2-normalised h of the serving checkpoint) in "
+    "pgvector (tower_vectors, HNSW), beside the CLIP vectors: 'similar items'.",
+)
+def tower_vectors(
+    context: dg.AssetExecutionContext, objects: ObjectStoreResource, postgres: PostgresResource
+) -> dg.MaterializeResult:
+    """Encode all items with the serving checkpoint and swap the table in."""
+    store = objects.store()
+    serving = serving_checkpoint(store)
+    if serving is None:
+        raise dg.Failure("no serving item tower yet: materialize item_tower_checkpoint first")
+    tower = load_tower(store, serving["checkpoint"])
+    with postgres.connect() as conn:
+        rows = item_rows(conn)
+        vectors = tower.encode(rows)
+        done = publish_tower(conn, tower.version, rows, vectors, Settings().fashion_pg_build_memory)
+        hits = []
+        if rows:
+            first = rows[0]["item_id"]
+            hits, _ = search(conn, item_vector(conn, first, "tower"), k=5, against="tower",
+                             exclude=first)  # fmt: skip
+    context.log.info(f"tower_vectors: {done.rows} rows of {tower.version}")
+    return dg.MaterializeResult(
+        metadata={
+            "rows": done.rows,
+            "model_version": tower.version,
+            "dim": int(vectors.shape[1]),
+            "similar_to_first_item": md_table(pd.DataFrame([h.__dict__ for h in hits])),
+        }
+    )

@@ -1,0 +1,199 @@
+"""The item tower core: tokens, the title tokenizer, views, collate, loss wiring, training,
+evaluation, checkpoints and the gate."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from pytorch_metric_learning.losses import NTXentLoss
+
+from fashion_assets.crawl.demo_catalog import demo_item_rows
+from fashion_assets.itemtower.checkpoint import (
+    load_tower,
+    promote,
+    save_checkpoint,
+    serving_checkpoint,
+)
+from fashion_assets.itemtower.config import QUICK, TowerConfig
+from fashion_assets.itemtower.dataset import SimCSERecSysDataset, collate, plain_view
+from fashion_assets.itemtower.evaluate import (
+    EvalSet,
+    embedding_metrics,
+    evaluate_tfidf,
+    evaluate_tower,
+)
+from fashion_assets.itemtower.gate import gate
+from fashion_assets.itemtower.model import serve
+from fashion_assets.itemtower.title_tokenizer import (
+    encode_titles,
+    tokenizer_version,
+    train_title_tokenizer,
+)
+from fashion_assets.itemtower.tokens import ATTRIBUTE_IDS, MASK, PAD, UNK, item_tokens
+from fashion_assets.itemtower.train import (
+    contrastive_loss,
+    pair_labels,
+    split_rows,
+    tokenize_rows,
+    train,
+)
+from fashion_assets.storage import LocalObjectStore
+
+ROWS = demo_item_rows(400)
+TINY = dataclasses.replace(QUICK, dim=32, heads=2, proj_dim=16, epochs=3, batch_size=32)
+
+
+@pytest.fixture(scope="module")
+def trained():
+    return train(ROWS, TINY)
+
+
+def test_tokens_split_std_and_re_over_the_seed_vocabulary():
+    row = {**ROWS[0], "specs": {"top.sleeve_length_type": "long sleeves"}}
+    tokens = item_tokens(row, [5, 6])
+    names = {i: t for t, i in ATTRIBUTE_IDS.items()}
+    assert [names[t] for t in tokens.std] == [
+        f"category={row['category']}", f"category_specification={row['category_specification']}",
+        f"gender={row['gender']}", f"season={row['season']}", "top.sleeve_length_type=long sleeves",
+    ]  # fmt: skip
+    assert {names[t] for t in tokens.re} >= {f"color={row['color']}", f"isfleece={row['isfleece']}"}
+    assert tokens.title == (5, 6)
+    assert item_tokens({**row, "color": "Neon"}, []).re.count(UNK) == 1
+    with pytest.raises(ValueError, match="no standard attributes"):
+        item_tokens({"item_id": "x", "title": "t"}, [])
+
+
+def test_title_tokenizer_is_deterministic_and_learns_the_catalogue_words():
+    titles = [str(r["title"]) for r in ROWS]
+    first, second = train_title_tokenizer(titles, 800), train_title_tokenizer(titles, 800)
+    assert tokenizer_version(first) == tokenizer_version(second)
+    assert tokenizer_version(train_title_tokenizer(titles[:100], 800)) != tokenizer_version(first)
+    assert [first.token_to_id(t) for t in ("[PAD]", "[UNK]", "[MASK]")] == [PAD, UNK, MASK]
+    assert "오버핏" in first.encode("오버핏 코트").tokens  # a frequent word stays whole
+    assert all(len(ids) <= 4 for ids in encode_titles(first, titles, 4))
+
+
+def test_two_views_hide_tokens_but_keep_the_category_and_are_reproducible():
+    tokenizer = train_title_tokenizer([str(r["title"]) for r in ROWS], 800)
+    items = tokenize_rows(ROWS[:50], tokenizer, TINY)
+    data = SimCSERecSysDataset(items, attr_dropout=0.5, title_mask=0.5, seed=1)
+    pairs = [data[i] for i in range(len(items))]
+    assert pairs == [data[i] for i in range(len(items))]
+    assert any(a != b for a, b in pairs)
+    for item, (a, b) in zip(items, pairs, strict=True):
+        for view in (a, b):
+            assert view[0][0] == item.std[0]  # category token is always there
+            for group, original in zip(view, plain_view(item), strict=True):
+                assert len(group) == len(original)
+                assert all(t in (o, MASK) for t, o in zip(group, original, strict=True))
+    data.epoch = 1
+    assert [data[i] for i in range(len(items))] != pairs
+
+
+def test_collate_pads_and_masks_each_group_row_aligned():
+    tokenizer = train_title_tokenizer([str(r["title"]) for r in ROWS], 800)
+    items = tokenize_rows(ROWS[:4], tokenizer, TINY)
+    first, second = collate([((i.std, i.re, i.title), (i.std, (), i.title[:1])) for i in items])
+    assert first.std_ids.shape == (4, max(len(i.std) for i in items))
+    for row, item in enumerate(items):
+        assert first.std_ids[row, : len(item.std)].tolist() == list(item.std)
+        assert first.std_mask[row].sum() == len(item.std)
+        assert first.title_mask[row].sum() == len(item.title)
+    assert not second.re_mask.any() and (second.re_ids == PAD).all()
+    assert second.title_mask.sum(1).tolist() == [1, 1, 1, 1]
+
+
+def test_labels_pair_the_two_views_in_the_ntxent_loss():
+    assert pair_labels(3).tolist() == [0, 1, 2, 0, 1, 2]
+    torch.manual_seed(0)
+    z1, z2 = torch.randn(6, 8), torch.randn(6, 8)
+    loss_fn = NTXentLoss(temperature=0.1)
+    # by hand: each of the 2N embeddings against its other view, over all 2N-1 others
+    z = F.normalize(torch.cat([z1, z2]), dim=1)
+    sims = z @ z.T / 0.1
+    sims.fill_diagonal_(-math.inf)
+    positives = torch.cat([torch.arange(6, 12), torch.arange(0, 6)])
+    by_hand = F.cross_entropy(sims, positives)
+    assert torch.isclose(contrastive_loss(loss_fn, z1, z2), by_hand, atol=1e-5)
+    aligned = contrastive_loss(loss_fn, z1, z1 + 0.01 * z2)
+    shuffled = contrastive_loss(loss_fn, z1, (z1 + 0.01 * z2)[torch.randperm(6)])
+    assert aligned < shuffled
+
+
+def test_training_is_seeded_and_lowers_the_loss(trained):
+    again = train(ROWS, TINY)
+    assert again.step_losses == trained.step_losses
+    assert trained.epoch_losses[-1] < trained.epoch_losses[0]
+    assert trained.samples_per_s > 0 and len(trained.epoch_seconds) == TINY.epochs
+    assert train(ROWS, dataclasses.replace(TINY, seed=2)).step_losses != trained.step_losses
+
+
+def test_quick_mode_and_the_held_out_split_are_stable():
+    train_rows, held = split_rows(ROWS, dataclasses.replace(TINY, quick_items=100))
+    assert len(train_rows) == 100 and held
+    assert not {r["item_id"] for r in train_rows} & {r["item_id"] for r in held}
+    assert split_rows(ROWS[::-1], dataclasses.replace(TINY, quick_items=100))[0] == train_rows
+
+
+def test_metrics_reward_views_that_agree():
+    rng = np.random.default_rng(0)
+    rows = [{"category": c, "season": "winter"} for c in ["a", "b"] * 20]
+    base = rng.normal(size=(40, 16)).astype(np.float32)
+    base[::2, 0] += 10  # category a points one way, b another
+    base[1::2, 1] += 10
+    same = embedding_metrics(base, base, base, base, base, rows, rows)
+    noisy = embedding_metrics(base, rng.normal(size=(40, 16)), base, base, base, rows, rows)
+    assert same["recall@1"] == 1.0 and same["alignment"] < 1e-9
+    assert noisy["recall@1"] < 0.5 < same["recall@1"] and noisy["alignment"] > same["alignment"]
+    assert same["category_p@10"] > 0.9 and same["season_p@10"] == 1.0
+    assert same["knn_probe_category"] > 0.9 and same["linear_probe_category"] > 0.9
+
+
+def test_evaluation_scores_h_z_and_the_tfidf_baseline(trained):
+    train_rows, held = split_rows(ROWS, TINY)
+    eval_set = EvalSet(held, train_rows)
+    results = evaluate_tower(
+        trained.body, trained.norm, trained.head, trained.tokenizer, TINY, eval_set
+    )
+    results["tfidf"] = evaluate_tfidf(trained.tokenizer, TINY, eval_set)
+    for metrics in results.values():
+        assert 0 <= metrics["recall@1"] <= metrics["recall@10"] <= 1
+        assert metrics["uniformity"] <= 0 and set(metrics) >= {"score", "linear_probe_category"}
+    assert results["h"] != results["z"]
+
+
+def test_checkpoint_round_trip_reproduces_the_served_vectors(trained, tmp_path):
+    store = LocalObjectStore(tmp_path)
+    save_checkpoint(store, "itemtower/checkpoints/run1", trained, {"note": "test"})
+    tower = load_tower(store, "itemtower/checkpoints/run1", with_head=True)
+    items = tokenize_rows(ROWS, trained.tokenizer, TINY)
+    from fashion_assets.itemtower.dataset import collate_views
+
+    expected = serve(trained.body, trained.norm, collate_views([plain_view(i) for i in items]))
+    assert np.array_equal(tower.encode(ROWS), expected.numpy())
+    assert tower.version.startswith("itemtower:run1:")
+    for name, tensor in trained.head.state_dict().items():
+        assert torch.equal(tower.head.state_dict()[name], tensor)
+    assert serving_checkpoint(store) is None
+    promote(store, "itemtower/checkpoints/run1", {"by": "test"})
+    assert serving_checkpoint(store)["checkpoint"] == "itemtower/checkpoints/run1"
+    store.delete("itemtower/checkpoints/run1/pth2.pt")
+    with pytest.raises(FileNotFoundError, match="incomplete"):
+        load_tower(store, "itemtower/checkpoints/run1")
+
+
+def test_gate_passes_only_a_challenger_not_worse_than_the_champion():
+    assert gate({"score": 0.5}, None, "score", 0.01).passed
+    assert gate({"score": 0.795}, {"score": 0.8}, "score", 0.01).passed
+    worse = gate({"score": 0.7}, {"score": 0.8}, "score", 0.01)
+    assert not worse.passed and "worse than" in worse.reason
+    with pytest.raises(ValueError, match="unknown gate metric"):
+        gate({"score": 0.5}, None, "accuracy", 0.0)
+    assert TowerConfig.from_dict(TINY.to_dict()) == TINY
+    with pytest.raises(ValueError, match="unknown item tower settings"):
+        TowerConfig.from_dict({"depth": 3})
