@@ -53,6 +53,17 @@ class Settings(BaseSettings):
         500, description="New items since the last checkpoint that trigger retraining."
     )
     fashion_training_device: str = Field("auto", description="Training device: auto, cpu, cuda.")
+    fashion_training_backend: Literal["local", "runpod"] = Field(
+        "local", description="local: a subprocess here; runpod: a GPU pod (needs S3 storage)."
+    )
+    fashion_runpod_image: str = Field("", description="The training image RunPod pulls.")
+    fashion_runpod_gpu_types: str = Field(
+        "NVIDIA A100 80GB PCIe,NVIDIA A100-SXM4-80GB,NVIDIA H100 80GB HBM3",
+        description="GPU types to try, in order (comma-separated RunPod GPU ids).",
+    )
+    fashion_runpod_cloud_types: str = Field("SECURE,COMMUNITY", description="Clouds to try.")
+    fashion_runpod_max_runtime_s: int = Field(4 * 3600, description="A run's time limit.")
+    fashion_runpod_start_timeout_s: int = Field(900, description="Wait for the container.")
     fashion_pg_build_memory: str = Field(
         "512MB", description="maintenance_work_mem for HNSW builds."
     )

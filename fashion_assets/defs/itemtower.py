@@ -88,7 +88,7 @@ def item_tower_checkpoint(
             "champion": serving["checkpoint"] if serving else None,
         },
         env=objects.env(),
-    ).get_materialize_result()
+    ).materialize_result()
     metrics = json.loads(store.get(f"{prefix}/metrics.json"))
     evaluation = metrics["evaluation"]
     decision = gate(evaluation["h"], evaluation.get("champion"), config.gate_metric,

@@ -235,7 +235,15 @@ def build_resources(settings: Settings | None = None) -> dict[str, Any]:
             fashion_home=str(s.home),
         ),
         "io_manager": ParquetObjectStoreIOManager(objects=objects),
-        "trainer": TrainingLauncherResource(device=s.fashion_training_device),
+        "trainer": TrainingLauncherResource(
+            backend=s.fashion_training_backend,
+            device=s.fashion_training_device,
+            runpod_image=s.fashion_runpod_image,
+            gpu_types=[g.strip() for g in s.fashion_runpod_gpu_types.split(",") if g.strip()],
+            cloud_types=[c.strip() for c in s.fashion_runpod_cloud_types.split(",") if c.strip()],
+            start_timeout_s=s.fashion_runpod_start_timeout_s,
+            max_runtime_s=s.fashion_runpod_max_runtime_s,
+        ),
     }
 
 

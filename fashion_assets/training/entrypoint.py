@@ -4,12 +4,20 @@ The launcher (a local subprocess, or a RunPod pod) passes the Pipes bootstrap va
 job's name and parameters arrive as Pipes extras. With FASHION_PIPES_TRANSPORT=s3 the context
 is read from and messages are written to S3 (a pod has no local process to talk to); otherwise
 Pipes' default files are used. The object store comes from the FASHION_STORAGE* variables.
+
+Two guards for pods: a done-marker (`<output_prefix>/done.json`, written after the job) makes a
+restarted container report the finished result again instead of training twice; and with
+FASHION_MAX_RUNTIME_S set, a watchdog ends the pod (through RunPod's API with the pod's own
+RUNPOD_POD_ID and RUNPOD_API_KEY) when the time is up, since an exiting container would only be
+restarted and keep billing.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +31,7 @@ from dagster_pipes import (
 from fashion_assets.settings import Settings
 from fashion_assets.storage import ObjectStore, store_from_settings
 
-Job = Callable[[PipesContext, ObjectStore], None]
+Job = Callable[[PipesContext, ObjectStore], dict[str, Any]]
 
 
 def _jobs() -> dict[str, Job]:
@@ -44,14 +52,46 @@ def _pipes_io() -> dict[str, Any]:
     }
 
 
+def _end_pod_after(seconds: float) -> threading.Timer:
+    def end() -> None:
+        print(f"watchdog: {seconds:.0f} s passed, ending the pod", file=sys.stderr, flush=True)
+        pod_id = os.environ.get("RUNPOD_POD_ID")
+        try:
+            if pod_id:
+                from .pods import RunPodApi
+
+                RunPodApi(os.environ.get("RUNPOD_API_KEY", "")).terminate(pod_id)
+        finally:
+            os._exit(3)
+
+    timer = threading.Timer(seconds, end)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def run(pipes: PipesContext, store: ObjectStore) -> None:
+    """Run the job the extras name once: report a finished run's stored result instead."""
+    name = pipes.get_extra("job")
+    jobs = _jobs()
+    if name not in jobs:
+        raise ValueError(f"unknown training job {name!r}; known: {sorted(jobs)}")
+    done_key = f"{pipes.get_extra('output_prefix')}/done.json"
+    if store.exists(done_key):
+        pipes.log.info(f"{done_key} exists: this run finished before, reporting its result")
+        metadata = json.loads(store.get(done_key))
+    else:
+        metadata = jobs[name](pipes, store)
+        store.put(done_key, json.dumps(metadata).encode())
+    pipes.report_asset_materialization(metadata=metadata)
+
+
 def main() -> int:
-    """Open Pipes, run the job the extras name, report through Pipes."""
+    """Open Pipes, run the job, report through Pipes."""
+    if os.environ.get("FASHION_MAX_RUNTIME_S"):
+        _end_pod_after(float(os.environ["FASHION_MAX_RUNTIME_S"]))
     with open_dagster_pipes(**_pipes_io()) as pipes:
-        name = pipes.get_extra("job")
-        jobs = _jobs()
-        if name not in jobs:
-            raise ValueError(f"unknown training job {name!r}; known: {sorted(jobs)}")
-        jobs[name](pipes, store_from_settings(Settings()))
+        run(pipes, store_from_settings(Settings()))
     return 0
 
 

@@ -25,9 +25,9 @@ def pick_device(requested: str = "auto") -> str:
     return requested
 
 
-def run_item_tower(pipes: PipesContext, store: ObjectStore) -> None:
+def run_item_tower(pipes: PipesContext, store: ObjectStore) -> dict[str, Any]:
     """Extras: items_key (parquet of item rows), output_prefix, config (TowerConfig values),
-    champion (the serving checkpoint's prefix or None), device."""
+    champion (the serving checkpoint's prefix or None), device. Returns the metadata to report."""
     extras: dict[str, Any] = pipes.extras
     config = TowerConfig.from_dict(extras.get("config") or {})
     prefix = extras["output_prefix"]
@@ -77,14 +77,12 @@ def run_item_tower(pipes: PipesContext, store: ObjectStore) -> None:
     trained.norm.cpu()
     trained.head.cpu()
     save_checkpoint(store, prefix, trained, metrics)
-    pipes.report_asset_materialization(
-        metadata={
-            "checkpoint": prefix,
-            "train_items": trained.train_items,
-            "eval_items": len(held_out),
-            "device": device,
-            "samples_per_s": metrics["samples_per_s"],
-            "epoch_seconds_mean": round(sum(trained.epoch_seconds) / len(trained.epoch_seconds), 2),
-            "final_loss": round(trained.epoch_losses[-1], 4),
-        }
-    )
+    return {
+        "checkpoint": prefix,
+        "train_items": trained.train_items,
+        "eval_items": len(held_out),
+        "device": device,
+        "samples_per_s": metrics["samples_per_s"],
+        "epoch_seconds_mean": round(sum(trained.epoch_seconds) / len(trained.epoch_seconds), 2),
+        "final_loss": round(trained.epoch_losses[-1], 4),
+    }
