@@ -56,6 +56,23 @@ class Settings(BaseSettings):
     fashion_training_backend: Literal["local", "runpod"] = Field(
         "local", description="local: a subprocess here; runpod: a GPU pod (needs S3 storage)."
     )
+    fashion_vlm_base_model: str = Field(
+        "unsloth/Llama-3.2-11B-Vision-Instruct", description="Base VLM: hub id or local folder."
+    )
+    fashion_vlm_retrain_growth: float = Field(
+        0.2, description="Training-set growth (0.2 = 20%) that lets the sensor request a fine-tune."
+    )
+    fashion_api_key: str = Field("", description="Key for write/admin endpoints (X-API-Key).")
+    fashion_cors_origins: str = Field("", description="Comma-separated origins allowed by CORS.")
+    fashion_max_upload_bytes: int = Field(5_000_000, description="Largest accepted image upload.")
+    fashion_vlm_url: str = Field(
+        "", description="OpenAI-compatible base URL the RAG service asks; empty = rule writer."
+    )
+    fashion_vlm_model: str = Field("", description="Model name sent to FASHION_VLM_URL.")
+    fashion_vlm_timeout_s: float = Field(20.0, description="Timeout of a RAG call to the VLM.")
+    fashion_vlm_adapter: str = Field(
+        "", description="VLM service: LoRA adapter folder, or 'latest' (vlm/latest.json)."
+    )
     fashion_runpod_image: str = Field("", description="The training image RunPod pulls.")
     fashion_runpod_gpu_types: str = Field(
         "NVIDIA A100 80GB PCIe,NVIDIA A100-SXM4-80GB,NVIDIA H100 80GB HBM3",

@@ -16,6 +16,7 @@ from fashion_assets.defs.itemtower import (
     tower_vectors,
 )
 from fashion_assets.defs.resources import build_resources
+from fashion_assets.defs.vlm import vlm_adapter
 from fashion_assets.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -23,7 +24,7 @@ PARTITION = "2026-11-20"
 INGEST = [crawl, clean_items, items_table]
 TOWER = [item_tower_checkpoint, item_tower_serving, tower_vectors]
 EVERY_ASSET = [*INGEST, instruction_data, vlm_training_set, clip_embeddings, item_vectors, *TOWER,
-               not_worse_than_serving]  # fmt: skip
+               not_worse_than_serving, vlm_adapter]  # fmt: skip
 
 
 def materialize(targets, partition: str | None = None, instance=None, run_config=None,

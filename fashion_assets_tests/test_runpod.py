@@ -78,7 +78,7 @@ def test_item_tower_trains_on_a_pod_after_capacity_fallback(ingest_env, s3_stora
     result = materialize(TOWER, run_config=config, trainer=launcher())
     assert result.success
     meta = result.asset_materializations_for_node("item_tower_checkpoint")[0].metadata
-    assert meta["backend"].value == "runpod" and meta["gpu_type"].value == H100
+    assert meta["launcher"].value == "runpod" and meta["gpu_type"].value == H100
     assert meta["cloud_type"].value == "SECURE" and meta["estimated_cost_usd"].value > 0
     assert meta["train_items"].value > 100 and "recall@10" in meta["evaluation"].value
     assert runpod.running == [] and runpod.terminated == [meta["pod_id"].value]

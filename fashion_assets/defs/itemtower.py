@@ -22,7 +22,7 @@ from fashion_assets.itemtower.checkpoint import (
 from fashion_assets.itemtower.config import QUICK, TowerConfig
 from fashion_assets.itemtower.evaluate import GATE_METRIC, metrics_table
 from fashion_assets.itemtower.gate import gate
-from fashion_assets.itemtower.report import loss_curve_png
+from fashion_assets.report import loss_curve_png
 from fashion_assets.settings import Settings
 from fashion_assets.storage.parquet import write_parquet
 

@@ -33,3 +33,9 @@ item_tower_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups("item_tower"),
     description="Train the item tower, promote it if it passes the gate, and write its vectors.",
 )
+vlm_job = dg.define_asset_job(
+    "vlm_job",
+    selection=dg.AssetSelection.assets("vlm_adapter"),
+    description="Fine-tune the vision-language model on the current training set (a paid GPU run "
+    "when the launcher is RunPod).",
+)

@@ -66,7 +66,7 @@ class TrainingLauncherResource(dg.ConfigurableResource):
         invocation = dg.PipesSubprocessClient().run(
             command=[sys.executable, *ENTRYPOINT], context=context, extras=extras, env=env
         )
-        return Launched(invocation, {"backend": "local"})
+        return Launched(invocation, {"launcher": "local"})
 
     def _run_on_runpod(
         self, context: dg.AssetExecutionContext, extras: dict, env: dict[str, str]
@@ -119,7 +119,7 @@ class TrainingLauncherResource(dg.ConfigurableResource):
         return Launched(
             dg.PipesClientCompletedInvocation(session),
             {
-                "backend": "runpod",
+                "launcher": "runpod",
                 "pod_id": pod.id,
                 "gpu_type": pod.gpu_type,
                 "cloud_type": pod.cloud_type,

@@ -1,15 +1,18 @@
-"""Sensors: retrain the item tower once enough new items have landed."""
+"""Sensors: retrain the item tower once enough new items have landed; fine-tune the VLM at most
+nightly, and only when its training set has grown enough to be worth a paid GPU run."""
 
-from datetime import datetime
+import json
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
 from fashion_assets.db.items import items_added_since
 from fashion_assets.settings import Settings
 
+from .instructions import TRAINING_PREFIX
 from .itemtower import ITEMS_CUTOFF
-from .jobs import item_tower_job
-from .resources import PostgresResource
+from .jobs import item_tower_job, vlm_job
+from .resources import ObjectStoreResource, PostgresResource
 
 
 def _last_cutoff(instance: dg.DagsterInstance) -> datetime | None:
@@ -49,4 +52,41 @@ def item_tower_retrain(
             )
         ],
         cursor=newest.isoformat(),
+    )
+
+
+VLM_MIN_INTERVAL = timedelta(hours=24)
+
+
+@dg.sensor(
+    job=vlm_job,
+    minimum_interval_seconds=3600,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description="Requests a VLM fine-tune when vlm_training_set has grown by "
+    "FASHION_VLM_RETRAIN_GROWTH since the last adapter, at most once a day. Off by default: "
+    "each run rents a GPU.",
+)
+def vlm_retrain(
+    context: dg.SensorEvaluationContext, objects: ObjectStoreResource
+) -> dg.SensorResult | dg.SkipReason:
+    """Cursor: when the last run was requested (ISO time)."""
+    now = datetime.now(UTC)
+    if context.cursor and now - datetime.fromisoformat(context.cursor) < VLM_MIN_INTERVAL:
+        return dg.SkipReason(f"last fine-tune requested at {context.cursor}; at most one a day")
+    store = objects.store()
+    key = f"{TRAINING_PREFIX}/manifest.json"
+    if not store.exists(key):
+        return dg.SkipReason("no VLM training set yet")
+    current = int(json.loads(store.get(key))["train"])
+    event = context.instance.get_latest_materialization_event(dg.AssetKey("vlm_adapter"))
+    meta = event.asset_materialization.metadata if event and event.asset_materialization else {}
+    trained = int(meta["training_set_train"].value) if "training_set_train" in meta else 0
+    growth = Settings().fashion_vlm_retrain_growth
+    if trained and current < trained * (1 + growth):
+        return dg.SkipReason(
+            f"training set {current} conversations, {trained} at the last adapter: below +{growth:.0%}"
+        )
+    return dg.SensorResult(
+        run_requests=[dg.RunRequest(run_key=f"vlm-{current}-{now:%Y%m%d}")],
+        cursor=now.isoformat(),
     )

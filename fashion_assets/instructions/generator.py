@@ -151,10 +151,8 @@ def _why(item: Row, other: Row, lang: str) -> str:
     return a["why_pair"].format(a=_lab(item, "color", lang), b=_lab(other, "color", lang))
 
 
-def _styling(item: Row, index: CatalogueIndex, rng: random.Random, lang: str) -> _Pair | None:
-    partners = recommend(item, index, seed=str(rng.random()))
-    if not partners:
-        return None
+def styling_text(item: Row, partners: Sequence[Row], lang: str = "ko") -> str:
+    """The rule-based styling answer: the partners, why each fits, and the season."""
     a = ANSWERS[lang]
     lines = [a["styling_intro"].format(item=_lab(item, "category", lang))]
     for p in partners:
@@ -162,8 +160,15 @@ def _styling(item: Row, index: CatalogueIndex, rng: random.Random, lang: str) ->
             title=p["title"], item_id=p["item_id"], category=_lab(p, "category", lang),
             color=_lab(p, "color", lang), why=_why(item, p, lang)))  # fmt: skip
     lines.append(a["styling_outro"].format(season=_lab(item, "season", lang)))
+    return "\n".join(lines)
+
+
+def _styling(item: Row, index: CatalogueIndex, rng: random.Random, lang: str) -> _Pair | None:
+    partners = recommend(item, index, seed=str(rng.random()))
+    if not partners:
+        return None
     prompt, idx = _prompt("styling", lang, rng)
-    return _Pair(prompt, "\n".join(lines), idx)
+    return _Pair(prompt, styling_text(item, partners, lang), idx)
 
 
 def _title_attributes(item: Row, _: CatalogueIndex, rng: random.Random, lang: str) -> _Pair:

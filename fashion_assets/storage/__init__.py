@@ -6,6 +6,8 @@ from fashion_assets.storage.object_store import (
     S3ObjectStore,
     StorageConfigError,
     content_key,
+    get_folder,
+    put_folder,
     store_from_settings,
 )
 
@@ -15,5 +17,7 @@ __all__ = [
     "S3ObjectStore",
     "StorageConfigError",
     "content_key",
+    "get_folder",
+    "put_folder",
     "store_from_settings",
 ]

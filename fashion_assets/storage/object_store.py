@@ -171,3 +171,29 @@ def store_from_settings(settings: Settings) -> ObjectStore:
         )
         return S3ObjectStore(client, settings.fashion_s3_bucket, settings.fashion_s3_prefix)
     return LocalObjectStore(settings.storage_root)
+
+
+def put_folder(store: ObjectStore, folder: str | os.PathLike[str], prefix: str) -> list[str]:
+    """Upload every file under `folder` to `prefix/<relative path>`; returns the keys."""
+    root = Path(folder)
+    keys = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        key = f"{prefix.rstrip('/')}/{path.relative_to(root).as_posix()}"
+        store.put(key, path.read_bytes())
+        keys.append(key)
+    return keys
+
+
+def get_folder(store: ObjectStore, prefix: str, folder: str | os.PathLike[str]) -> Path:
+    """Download every object under `prefix/` into `folder` (the inverse of `put_folder`)."""
+    root = Path(folder)
+    prefix = prefix.rstrip("/") + "/"
+    found = False
+    for key in store.keys(prefix):
+        target = root / key[len(prefix) :]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(store.get(key))
+        found = True
+    if not found:
+        raise KeyError(f"nothing stored under {prefix}")
+    return root

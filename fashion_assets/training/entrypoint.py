@@ -36,8 +36,9 @@ Job = Callable[[PipesContext, ObjectStore], dict[str, Any]]
 
 def _jobs() -> dict[str, Job]:
     from .item_tower_job import run_item_tower
+    from .vlm_job import run_vlm_finetune
 
-    return {"item_tower": run_item_tower}
+    return {"item_tower": run_item_tower, "vlm_finetune": run_vlm_finetune}
 
 
 def _pipes_io() -> dict[str, Any]:

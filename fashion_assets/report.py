@@ -1,4 +1,4 @@
-"""Pictures of a training run for asset metadata."""
+"""Pictures of training runs for asset metadata (item tower, VLM)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 
-def loss_curve_png(step_losses: Sequence[float], epoch_losses: Sequence[float]) -> bytes:
-    """A PNG of the NT-Xent loss per step, with the per-epoch mean on top."""
+def loss_curve_png(step_losses: Sequence[float], epoch_losses: Sequence[float] = (),
+                   ylabel: str = "NT-Xent loss") -> bytes:  # fmt: skip
+    """A PNG of a loss per step, with the per-epoch mean on top when given."""
     fig, ax = plt.subplots(figsize=(6, 3), dpi=100)
     ax.plot(range(1, len(step_losses) + 1), step_losses, lw=0.8, alpha=0.5, label="step")
     if epoch_losses:
@@ -20,7 +21,7 @@ def loss_curve_png(step_losses: Sequence[float], epoch_losses: Sequence[float]) 
         ax.plot([per_epoch * (i + 1) for i in range(len(epoch_losses))], epoch_losses,
                 marker="o", ms=3, label="epoch mean")  # fmt: skip
     ax.set_xlabel("step")
-    ax.set_ylabel("NT-Xent loss")
+    ax.set_ylabel(ylabel)
     ax.legend()
     fig.tight_layout()
     buf = io.BytesIO()

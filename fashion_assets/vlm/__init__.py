@@ -1,0 +1,1 @@
+"""The vision-language model: chat formatting, the fine-tune recipe, the offline tiny model."""
