@@ -6,7 +6,7 @@ export FASHION_HOME ?= $(CURDIR)/.fashion_home
 export DAGSTER_HOME ?= $(FASHION_HOME)/dagster
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint dev bench db-stop clean
+.PHONY: install browser demo test lint dev serve bench db-stop clean
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
@@ -15,6 +15,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## browser: Debian's chromium + chromedriver for the web page tests (apt, as root or with sudo)
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium chromium-driver; }
 
 $(DAGSTER_HOME)/dagster.yaml:
 	mkdir -p $(DAGSTER_HOME)
@@ -25,7 +31,7 @@ demo: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/python -m fashion_assets.cli demo
 
 ## test: install, lint, run the whole test suite
-test: $(STAMP)
+test: $(STAMP) browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest -q
@@ -37,12 +43,17 @@ lint: $(STAMP)
 dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
+## serve: every service and the web page on http://127.0.0.1:8000 (API docs at /docs)
+serve: $(STAMP)
+	$(VENV)/bin/python -m serving --service all --port 8000
+
 bench: $(STAMP)
 	$(VENV)/bin/python bench/crawl_throughput.py
 	$(VENV)/bin/python bench/instruction_throughput.py
 	$(VENV)/bin/python bench/embedding_throughput.py
 	$(VENV)/bin/python bench/vector_search.py
 	$(VENV)/bin/python bench/item_tower_training.py
+	$(VENV)/bin/python bench/search_api.py
 
 db-stop: $(STAMP)
 	$(VENV)/bin/python -m fashion_assets.cli db-stop

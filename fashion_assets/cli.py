@@ -125,7 +125,9 @@ def summary(settings: Settings) -> str:
         tower,
         f"images in the object store: {store.uri('images')}",
         "next: `make dev` opens the Dagster UI at http://127.0.0.1:3000 "
-        "(assets, checks, schedules; materialize or backfill partitions there)",
+        "(assets, checks, schedules, sensors; materialize or backfill partitions there)",
+        "      `make serve` starts the services: web page http://127.0.0.1:8000, "
+        "API docs http://127.0.0.1:8000/docs",
     ])  # fmt: skip
 
 

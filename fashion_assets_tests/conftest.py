@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-import itertools
-import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
-import psycopg
 import pytest
 
 from fashion_assets.db.server import embedded_database_url, stop_embedded
-
-_db_counter = itertools.count()
+from fashion_assets_tests.helpers import free_port, fresh_database, unique_name
 
 
 @pytest.fixture(scope="session")
@@ -34,19 +28,9 @@ def pg_server_url(pg_home: Path) -> str:
 
 @pytest.fixture
 def database_url(pg_server_url: str) -> Iterator[str]:
-    """A fresh, empty database on the embedded server (dropped afterwards)."""
-    name = f"t{os.getpid()}_{next(_db_counter)}"
-    with psycopg.connect(pg_server_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    yield pg_server_url.replace("/postgres?", f"/{name}?")
-    with psycopg.connect(pg_server_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
-
-
-def free_port() -> int:
-    with contextlib.closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A fresh, empty database for one test."""
+    with fresh_database(pg_server_url) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +51,7 @@ def s3_env(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    bucket = f"fashion-{next(_db_counter)}"
+    bucket = f"fashion-{unique_name().replace('_', '-')}"
     boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1").create_bucket(
         Bucket=bucket
     )
@@ -87,3 +71,20 @@ def ingest_env(tmp_path, monkeypatch, database_url) -> dict[str, str]:
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     return env
+
+
+@pytest.fixture(scope="session")
+def catalogue(pg_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """One served catalogue (items, CLIP and item tower vectors) for the serving tests."""
+    from fashion_assets_tests.serving_fixtures import served_catalogue
+
+    with served_catalogue(pg_server_url, tmp_path_factory.mktemp("served")) as env:
+        yield env
+
+
+@pytest.fixture(scope="session")
+def tiny_vlm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny Mllama and its processor, built from a config."""
+    from fashion_assets.vlm.tiny import build_tiny_mllama
+
+    return build_tiny_mllama(tmp_path_factory.mktemp("vlm") / "tiny-mllama")

@@ -22,13 +22,7 @@ from fashion_assets.storage import LocalObjectStore
 from fashion_assets.vlm.chat import has_image, image_loader, with_images
 from fashion_assets.vlm.collator import IGNORE, VisionChatCollator
 from fashion_assets.vlm.finetune import FinetuneConfig, finetune, sft_config
-from fashion_assets.vlm.tiny import build_tiny_mllama
 from fashion_assets_tests.pipeline import materialize, materialize_ingest
-
-
-@pytest.fixture(scope="module")
-def tiny_vlm(tmp_path_factory):
-    return build_tiny_mllama(tmp_path_factory.mktemp("vlm") / "tiny-mllama")
 
 
 @pytest.fixture(scope="module")

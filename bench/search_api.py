@@ -1,0 +1,146 @@
+"""/search through the API against the search core called directly: p50/p99 latency and
+requests/s under a loopback load generator; the ratio is the API's overhead.
+
+    .venv/bin/python bench/search_api.py [--items 20000] [--clients 8] [--seconds 10]
+
+The catalogue is synthetic (demo-shop items, embedding-like vectors of the tiny CLIP model's
+width) in a throwaway embedded PostgreSQL. Both sides do the same work per request: encode the
+query text with CLIP, then a filtered search (season) for k=10 on a pooled connection. The API
+runs as `python -m serving` in its own process (one uvicorn worker), the load generator and the
+direct calls in this one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+from psycopg_pool import ConnectionPool
+
+from fashion_assets.crawl.demo_catalog import demo_catalog
+from fashion_assets.db.items import upsert_items
+from fashion_assets.db.schema import migrate
+from fashion_assets.db.server import connect, embedded_database_url, stop_embedded
+from fashion_assets.db.vectors import publish, save_embeddings, search
+from fashion_assets.settings import Settings
+from fashion_assets_tests.helpers import free_port
+from serving.state import ServiceState
+
+QUERIES = ["black winter coat", "린넨 셔츠", "wide denim pants", "니트 가디건", "summer dress"]
+
+
+def _catalogue(url: str, items: int, dim: int) -> None:
+    rows = []
+    for p in demo_catalog(items):
+        if p.category:
+            rows.append({"item_id": f"b:{p.sku}", "source": "b", "sku": p.sku, "url": "u",
+                         "title": p.title, "category": p.category, "category_specification": "x",
+                         "gender": p.gender, "season": p.season, "color": p.color,
+                         "fiber_composition": [], "specs": {}, "reinforced": {}, "image_url": "x",
+                         "image_key": f"images/{p.sku}.jpg", "image_sha256": "0" * 64,
+                         "content_hash": p.sku})  # fmt: skip
+    rng = np.random.default_rng(0)
+    latent = rng.normal(size=(len(rows), 16)) @ rng.normal(size=(16, dim))
+    vectors = (latent + 0.3 * rng.normal(size=latent.shape)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    with connect(url) as conn:
+        migrate(conn)
+        upsert_items(conn, rows, "2026-11-20")
+        version = ServiceState(Settings()).encoder.version
+        save_embeddings(conn, version, rows, vectors, vectors)
+        publish(conn, version, dim)
+
+
+def _load(call, clients: int, seconds: float) -> tuple[float, float, float]:
+    latencies: list[float] = []
+    stop = time.monotonic() + seconds
+
+    def worker(i: int) -> None:
+        n = i
+        while time.monotonic() < stop:
+            started = time.perf_counter()
+            call(QUERIES[n % len(QUERIES)])
+            latencies.append(time.perf_counter() - started)
+            n += 1
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    began = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - began
+    ms = np.array(latencies) * 1000
+    return float(np.percentile(ms, 50)), float(np.percentile(ms, 99)), len(ms) / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=20000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=10)
+    args = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="bench-api-"))
+    try:
+        url = embedded_database_url(home)
+        settings = Settings(database_url=url, fashion_home=home)
+        state = ServiceState(settings)
+        _catalogue(url, args.items, state.encoder.dim)
+        pool = ConnectionPool(url, min_size=args.clients, max_size=args.clients,
+                              kwargs={"autocommit": True})  # fmt: skip
+
+        def core(text: str) -> None:
+            query = state.encoder.encode_texts([text])[0]
+            with pool.connection() as conn:
+                search(conn, query, k=10, filters={"season": ["winter"]})
+
+        body = {"k": 10, "filters": {"season": ["winter"]}}
+        port = free_port()
+        env = {**os.environ, "DATABASE_URL": url, "FASHION_HOME": str(home)}
+        server = subprocess.Popen([sys.executable, "-m", "serving", "--port", str(port)], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                httpx.get(f"{base}/docs", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        with httpx.Client(
+            base_url=base, limits=httpx.Limits(max_connections=args.clients), timeout=60
+        ) as client:
+
+            def api(text: str) -> None:
+                client.post("/search", json={**body, "text": text}).raise_for_status()
+
+            api("warm up")
+            core("warm up")
+            print(f"{args.items} demo items, {args.clients} clients, {args.seconds:.0f} s each, "
+                  "text query + season filter, k=10")  # fmt: skip
+            results = {"core": _load(core, args.clients, args.seconds),
+                       "api": _load(api, args.clients, args.seconds)}  # fmt: skip
+        for name, (p50, p99, rps) in results.items():
+            print(f"{name:>5}: p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  {rps:7.1f} req/s")
+        (c50, c99, crps), (a50, a99, arps) = results["core"], results["api"]
+        print(
+            f"api / core: p50 x{a50 / c50:.2f}, p99 x{a99 / c99:.2f}, throughput x{arps / crps:.2f}"
+        )
+        pool.close()
+        server.terminate()
+        server.wait()
+    finally:
+        stop_embedded(home)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""A served catalogue for the serving tests: the demo shop ingested, CLIP vectors and item tower
+vectors published, once per module; and a uvicorn server on 127.0.0.1 for browser and load tests."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from fashion_assets_tests.helpers import free_port, fresh_database
+from fashion_assets_tests.pipeline import TOWER, materialize, materialize_ingest
+
+
+@contextmanager
+def served_catalogue(pg_server_url: str, home: Path) -> Iterator[dict[str, str]]:
+    """Environment of a catalogue with items, item_vectors and tower_vectors."""
+    from fashion_assets.defs.embeddings import clip_embeddings, item_vectors
+
+    with fresh_database(pg_server_url) as url, pytest.MonkeyPatch.context() as mp:
+        env = {"FASHION_HOME": str(home / "home"), "DATABASE_URL": url,
+               "FASHION_DEMO_ITEMS": "240", "DAGSTER_HOME": str(home / "dagster")}  # fmt: skip
+        (home / "dagster").mkdir(parents=True)
+        for key, value in env.items():
+            mp.setenv(key, value)
+        assert materialize_ingest().success
+        assert materialize([clip_embeddings, item_vectors]).success
+        config = {"ops": {"item_tower_checkpoint": {"config": {"quick": True, "epochs": 2}}}}
+        assert materialize(TOWER, run_config=config).success
+        yield env
+
+
+@contextmanager
+def running(app: FastAPI) -> Iterator[str]:
+    """`app` under uvicorn on a free loopback port; yields its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{base}/docs", timeout=1)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    yield base
+    server.should_exit = True
+    thread.join(10)

@@ -1,0 +1,304 @@
+"""The services over a real catalogue: embeddings, search with filters, similar items, RAG,
+the VLM chat API, bad input, security, a database outage, hot swap, and schema fuzzing."""
+
+import base64
+import io
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
+from urllib.parse import urlparse
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from fashion_assets.db.server import connect
+from fashion_assets.db.vectors import item_vector, publish_tower
+from fashion_assets.instructions.styling import COMPLEMENTS, gender_ok
+from fashion_assets.settings import Settings
+from fashion_assets_tests.db_proxy import DatabaseProxy
+from fashion_assets_tests.serving_fixtures import running
+from serving.app import create_app
+
+
+def make_client(catalogue, **settings) -> TestClient:
+    values = {"database_url": catalogue["DATABASE_URL"], "fashion_home": catalogue["FASHION_HOME"],
+              **settings}  # fmt: skip
+    return TestClient(create_app(settings=Settings(**values)))
+
+
+@pytest.fixture(scope="module")
+def client(catalogue, tiny_vlm):
+    with make_client(catalogue, fashion_api_key="s3cret", fashion_cors_origins="http://shop.test",
+                     fashion_max_upload_bytes=200_000, fashion_vlm_base_model=str(tiny_vlm)) as c:  # fmt: skip
+        yield c
+
+
+def png(size=(64, 80), color=(10, 20, 30), kind="PNG") -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, color).save(buf, kind)
+    return buf.getvalue()
+
+
+def first_item(client) -> dict:
+    hits = client.post("/search", json={"text": "coat", "k": 1}).json()["results"]
+    return client.get(f"/items/{hits[0]['item_id']}").json()
+
+
+def test_embeddings_are_normalised_and_versioned(client):
+    out = client.post("/embed/text", json={"texts": ["black winter coat", "린넨 셔츠"]}).json()
+    vectors = np.array(out["embeddings"])
+    assert vectors.shape == (2, out["dim"]) and np.allclose(
+        np.linalg.norm(vectors, axis=1), 1, atol=1e-5
+    )
+    image = client.post("/embed/image", files={"file": ("a.png", png(), "image/png")}).json()
+    assert (
+        image["model_version"] == out["model_version"] and len(image["embeddings"][0]) == out["dim"]
+    )
+
+
+def test_text_search_honours_filters_and_k(client):
+    body = {
+        "text": "winter coat",
+        "k": 7,
+        "filters": {"season": ["winter"], "gender": ["male", "both"]},
+    }
+    out = client.post("/search", json=body).json()
+    assert len(out["results"]) == 7 and out["model_version"].startswith("fashion-tiny")
+    assert all(h["season"] == "winter" and h["gender"] in ("male", "both") for h in out["results"])
+    distances = [h["distance"] for h in out["results"]]
+    assert distances == sorted(distances)
+    image = client.get(out["results"][0]["image_url"])
+    assert image.status_code == 200 and image.headers["content-type"].startswith("image/")
+
+
+def test_item_search_similar_items_and_image_search(client, catalogue):
+    item = first_item(client)
+    tower = client.get(f"/items/{item['item_id']}/similar", params={"k": 5}).json()
+    assert len(tower["results"]) == 5 and tower["model_version"].startswith("itemtower:")
+    assert item["item_id"] not in [h["item_id"] for h in tower["results"]]
+    with connect(catalogue["DATABASE_URL"]) as conn:
+        own = item_vector(conn, item["item_id"], "tower")
+        other = item_vector(conn, tower["results"][0]["item_id"], "tower")
+    assert tower["results"][0]["distance"] == pytest.approx(1 - float(own @ other), abs=1e-4)
+    clip = client.post(
+        "/search", json={"item_id": item["item_id"], "k": 3, "vectors": "clip"}
+    ).json()
+    assert len(clip["results"]) == 3 and clip["model_version"].startswith("fashion-tiny")
+    data = client.get(item["image_url"]).content
+    by_image = client.post("/search/image", params={"k": 3, "filters": json.dumps({"season": [item["season"]]})},
+                           files={"file": ("x.jpg", data, "image/jpeg")}).json()  # fmt: skip
+    assert by_image["results"][0]["item_id"] == item["item_id"]  # its own picture comes first
+
+
+def test_bad_input_gets_clear_4xx_answers(client):
+    cases = [
+        (client.post("/search", json={"text": "x", "k": 0}), 422),
+        (client.post("/search", json={"text": "x", "k": 1000}), 422),
+        (client.post("/search", json={"text": "x", "filters": {"season": ["monsoon"]}}), 422),
+        (client.post("/search", json={"text": "x", "filters": {"brand": ["y"]}}), 422),
+        (client.post("/search", json={"text": "x", "item_id": "y"}), 422),
+        (client.post("/search", json={"text": "x", "vectors": "tower"}), 422),
+        (client.post("/search", json={"item_id": "nope:1"}), 404),
+        (client.get("/items/nope:1"), 404),
+        (client.get("/images/../../etc/passwd"), 404),
+        (client.post("/embed/text", json={"texts": []}), 422),
+        (
+            client.post(
+                "/embed/image", files={"file": ("a.png", png((800, 800), kind="BMP"), "image/png")}
+            ),
+            413,
+        ),
+        (client.post("/embed/image", files={"file": ("a.txt", b"hello", "text/plain")}), 415),
+        (
+            client.post(
+                "/embed/image", files={"file": ("a.jpg", b"\xff\xd8garbage", "image/jpeg")}
+            ),
+            422,
+        ),
+        (client.post("/embed/image", files={"file": ("a.bmp", png(kind="BMP"), "image/bmp")}), 415),
+        (
+            client.post(
+                "/search/image",
+                params={"filters": "{not json"},
+                files={"file": ("a.png", png(), "image/png")},
+            ),
+            422,
+        ),
+        (client.post("/recommend", json={"item_id": "a", "text": "b"}), 422),
+        (client.post("/recommend", json={"image": "http://example.com/a.jpg"}), 422),
+    ]
+    for response, status in cases:
+        assert response.status_code == status, (response.request.url, response.text)
+        assert response.json()["detail"]
+
+
+def test_admin_needs_the_key_and_cors_is_configurable(client, catalogue):
+    assert client.post("/admin/reload").status_code == 401
+    assert client.post("/admin/reload", headers={"X-API-Key": "wrong"}).status_code == 401
+    assert client.post("/admin/reload", headers={"X-API-Key": "s3cret"}).status_code == 200
+    with make_client(catalogue) as closed:
+        assert closed.post("/admin/reload", headers={"X-API-Key": ""}).status_code == 403
+    allowed = client.options("/search", headers={"Origin": "http://shop.test",
+                                                 "Access-Control-Request-Method": "POST"})  # fmt: skip
+    assert allowed.headers["access-control-allow-origin"] == "http://shop.test"
+    other = client.options(
+        "/search", headers={"Origin": "http://evil.test", "Access-Control-Request-Method": "POST"}
+    )
+    assert "access-control-allow-origin" not in other.headers
+
+
+def test_recommendation_retrieves_complements_and_writes_with_rules(client):
+    item = first_item(client)
+    out = client.post("/recommend", json={"item_id": item["item_id"], "context": "출근룩"}).json()
+    assert out["generator"] == "rules" and out["anchor"]["item_id"] == item["item_id"]
+    slots = COMPLEMENTS[item["category"]]
+    assert out["items"] and len(out["items"]) <= len(slots)
+    for hit in out["items"]:
+        assert any(hit["category"] in slot for slot in slots)
+        assert hit["season"] == item["season"] and gender_ok(item["gender"], hit["gender"])
+        assert hit["item_id"] in out["recommendation"]
+    by_text = client.post("/recommend", json={"text": "겨울 코트", "language": "en"}).json()
+    assert by_text["recommendation"].startswith("Try this with")
+    data_uri = (
+        "data:image/png;base64," + base64.b64encode(client.get(item["image_url"]).content).decode()
+    )
+    assert (
+        client.post("/recommend", json={"image": data_uri}).json()["anchor"]["item_id"]
+        == item["item_id"]
+    )
+
+
+class FakeVlm(BaseHTTPRequestHandler):
+    """An OpenAI-compatible endpoint: answers, fails with 500, or answers too late."""
+
+    mode = "ok"
+    prompts: ClassVar[list[str]] = []
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        FakeVlm.prompts.append(body["messages"][0]["content"])
+        if FakeVlm.mode == "slow":
+            threading.Event().wait(1.0)
+        status = 500 if FakeVlm.mode == "error" else 200
+        data = json.dumps(
+            {"choices": [{"message": {"content": "검정 코트에 회색 니트를 추천합니다."}}]}
+        ).encode()
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_rag_asks_the_configured_vlm_and_falls_back_to_rules(catalogue, client):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeVlm)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    item = first_item(client)
+    try:
+        with make_client(catalogue, fashion_vlm_url=url, fashion_vlm_model="fashion-vlm",
+                         fashion_vlm_timeout_s=0.3) as rag:  # fmt: skip
+            FakeVlm.mode = "ok"
+            out = rag.post(
+                "/recommend", json={"item_id": item["item_id"], "context": "주말 나들이"}
+            ).json()
+            assert out["generator"] == "vlm:fashion-vlm" and out["recommendation"].startswith(
+                "검정 코트"
+            )
+            assert item["title"] in FakeVlm.prompts[-1] and "주말 나들이" in FakeVlm.prompts[-1]
+            for mode in ("error", "slow"):
+                FakeVlm.mode = mode
+                out = rag.post("/recommend", json={"item_id": item["item_id"]}).json()
+                assert out["generator"] == "rules" and item["item_id"] not in out["recommendation"]
+    finally:
+        server.shutdown()
+
+
+def test_vlm_chat_completions_with_text_and_images(client, catalogue, tiny_vlm):
+    image = "data:image/png;base64," + base64.b64encode(png()).decode()
+    body = {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": image}},
+                                                      {"type": "text", "text": "이 옷의 속성은?"}]}],
+            "max_tokens": 5}  # fmt: skip
+    out = client.post("/v1/chat/completions", json=body).json()
+    assert (
+        out["object"] == "chat.completion" and out["choices"][0]["message"]["role"] == "assistant"
+    )
+    assert out["usage"]["completion_tokens"] <= 5 and out["model"] == str(tiny_vlm)
+    text = client.post(
+        "/v1/chat/completions",
+        json={"messages": [{"role": "user", "content": "안녕"}], "max_tokens": 3},
+    )
+    assert text.status_code == 200
+    bad = {
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "image_url", "image_url": {"url": "data:image/png;base64,@@"}}
+                ],
+            }
+        ]
+    }
+    assert client.post("/v1/chat/completions", json=bad).status_code == 422
+    with make_client(
+        catalogue, fashion_vlm_base_model=str(tiny_vlm), fashion_vlm_adapter="latest"
+    ) as latest:
+        missing = latest.post(
+            "/v1/chat/completions", json={"messages": [{"role": "user", "content": "hi"}]}
+        )
+        assert missing.status_code == 503 and "vlm_adapter" in missing.json()["detail"]
+
+
+def test_rag_through_the_vlm_service(catalogue, client, tiny_vlm):
+    """The RAG service asking this project's own VLM service over HTTP."""
+    vlm_app = create_app(
+        ["vlm"],
+        Settings(fashion_vlm_base_model=str(tiny_vlm), fashion_home=catalogue["FASHION_HOME"]),
+    )
+    with (
+        running(vlm_app) as url,
+        make_client(catalogue, fashion_vlm_url=url, fashion_vlm_model="tiny") as rag,
+    ):
+        out = rag.post("/recommend", json={"item_id": first_item(client)["item_id"]}).json()
+    assert out["generator"] == "vlm:tiny" and out["recommendation"].strip()
+
+
+def test_database_outage_is_a_503_and_the_service_recovers(catalogue, pg_server_url):
+    proxy = DatabaseProxy(pg_server_url, urlparse(catalogue["DATABASE_URL"]).path.lstrip("/"))
+    with make_client(catalogue, database_url=proxy.url) as c:
+        assert c.get("/health").json()["database"] == "ok"
+        proxy.down()
+        down = c.post("/search", json={"text": "coat", "k": 3})
+        assert down.status_code == 503 and "127.0.0.1" in down.json()["detail"]
+        assert "postgres@" in down.json()["detail"] or "***" in down.json()["detail"]
+        proxy.up()
+        assert c.post("/search", json={"text": "coat", "k": 3}).status_code == 200
+
+
+def test_a_new_tower_table_is_served_without_a_restart(client, catalogue):
+    item = first_item(client)
+    before = client.get(f"/items/{item['item_id']}/similar", params={"k": 3}).json()
+    with connect(catalogue["DATABASE_URL"]) as conn:
+        rows = conn.execute("SELECT item_id, content_hash, title, category, category_specification, gender, "
+                            "season, color FROM items ORDER BY item_id").fetchall()  # fmt: skip
+        names = (
+            "item_id",
+            "content_hash",
+            "title",
+            "category",
+            "category_specification",
+            "gender",
+            "season",
+            "color",
+        )
+        rows = [dict(zip(names, r, strict=True)) for r in rows]
+        vectors = np.random.default_rng(0).normal(size=(len(rows), 16)).astype(np.float32)
+        publish_tower(conn, "itemtower:swapped", rows, vectors)
+    after = client.get(f"/items/{item['item_id']}/similar", params={"k": 3}).json()
+    assert before["model_version"] != after["model_version"] == "itemtower:swapped"
+    assert client.get("/health").json()["tower_vectors"] == "itemtower:swapped"

@@ -1,0 +1,121 @@
+"""RAG service: retrieve an outfit around an item (or around the best match of a text or an
+image), then write a styling recommendation with the VLM, or with the rule-based writer when no
+VLM is configured or the call fails."""
+
+from __future__ import annotations
+
+import httpx
+import numpy as np
+from fastapi import APIRouter, HTTPException
+
+from fashion_assets.db.vectors import item_vector, search
+from fashion_assets.instructions.generator import styling_text
+from fashion_assets.instructions.styling import COMPLEMENTS, color_score
+
+from .catalog import item_details, with_images
+from .clip_service import image_vectors
+from .schemas import Hit, RecommendIn, RecommendOut
+from .state import ServiceState, State
+from .uploads import decode_data_uri
+
+router = APIRouter(tags=["rag"])
+PER_SLOT = 3  # candidates retrieved per complementary slot
+
+
+def _anchor(s: ServiceState, conn, body: RecommendIn) -> dict:
+    if body.item_id is not None:
+        item = item_details(conn, body.item_id)
+        if item is None:
+            raise HTTPException(404, f"unknown item {body.item_id!r}")
+        return item
+    if body.text is not None:
+        query = s.encoder.encode_texts([body.text])[0]
+    else:
+        query = image_vectors(
+            s, [decode_data_uri(body.image, s.settings.fashion_max_upload_bytes)]
+        )[0]
+    hits, _ = search(conn, query, k=1)
+    if not hits:
+        raise HTTPException(503, "no vectors published yet: materialize item_vectors first")
+    return item_details(conn, hits[0].item_id)
+
+
+def retrieve(s: ServiceState, conn, anchor: dict) -> list[Hit]:
+    """Per complementary slot, the nearest items (CLIP image vectors) of the same season and a
+    compatible gender, best colour match first; one per slot."""
+    query = item_vector(conn, anchor["item_id"])
+    genders = (
+        sorted({anchor["gender"], "both"})
+        if anchor["gender"] != "both"
+        else ["male", "female", "both"]
+    )
+    chosen = []
+    for slot in COMPLEMENTS.get(anchor["category"], ()):
+        filters = {"category": list(slot), "season": [anchor["season"]], "gender": genders}
+        hits, _ = search(
+            conn, np.asarray(query), k=PER_SLOT * 4, filters=filters, exclude=anchor["item_id"]
+        )
+        fitting = [h for h in hits if color_score(anchor["color"], h.color) > 0]
+        if fitting:
+            chosen.append(
+                max(
+                    fitting[: PER_SLOT * 4],
+                    key=lambda h: (color_score(anchor["color"], h.color), -h.distance),
+                )
+            )
+    return with_images(conn, chosen)
+
+
+def _prompt(anchor: dict, items: list[Hit], context: str, language: str) -> str:
+    lines = [f"- {h.title} ({h.item_id}): {h.category}, {h.color}, {h.season}" for h in items]
+    ask = ("이 상품과 아래 상품들로 코디를 추천하고 이유를 짧게 설명해 주세요."
+           if language == "ko" else "Recommend an outfit with this item and the ones below, briefly saying why.")  # fmt: skip
+    return "\n".join([
+        ask,
+        f"상품: {anchor['title']} ({anchor['category']}, {anchor['color']}, {anchor['season']}, {anchor['gender']})",
+        *lines,
+        *([f"요청: {context}"] if context else []),
+    ])  # fmt: skip
+
+
+def write(s: ServiceState, anchor: dict, items: list[Hit], body: RecommendIn) -> tuple[str, str]:
+    """(recommendation, generator): the VLM at FASHION_VLM_URL when set and answering in time,
+    else the rule-based writer."""
+    url = s.settings.fashion_vlm_url
+    if url:
+        try:
+            response = httpx.post(
+                f"{url.rstrip('/')}/v1/chat/completions",
+                json={"model": s.settings.fashion_vlm_model, "max_tokens": 256,
+                      "messages": [{"role": "user", "content": _prompt(anchor, items, body.context, body.language)}]},
+                timeout=s.settings.fashion_vlm_timeout_s,
+            )  # fmt: skip
+            response.raise_for_status()
+            text = response.json()["choices"][0]["message"]["content"].strip()
+            if text:
+                return text, f"vlm:{s.settings.fashion_vlm_model or url}"
+        except (httpx.HTTPError, KeyError, IndexError, TypeError, ValueError):
+            pass
+    partners = [
+        {"item_id": h.item_id, "title": h.title, "category": h.category, "color": h.color}
+        for h in items
+    ]
+    return styling_text(anchor, partners, body.language), "rules"
+
+
+@router.post("/recommend", response_model=RecommendOut)
+def recommend(body: RecommendIn, s: State) -> RecommendOut:
+    """Styling recommendation around an item, an image or a text request."""
+    with s.connection() as conn:
+        anchor = _anchor(s, conn, body)
+        items = retrieve(s, conn, anchor)
+        [anchor_hit] = with_images(conn, [_as_hit(anchor)])
+    text, generator = write(s, anchor, items, body)
+    return RecommendOut(anchor=anchor_hit, items=items, recommendation=text, generator=generator)
+
+
+def _as_hit(item: dict):
+    from fashion_assets.db.vectors import Hit as CoreHit
+
+    return CoreHit(item["item_id"], item["title"], item["category"], item["season"], item["color"],
+                   item["gender"], 0.0)  # fmt: skip

@@ -1,0 +1,87 @@
+"""What the services share: settings, the connection pool, the object store, loaded models."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
+from typing import Annotated, Any
+
+import psycopg
+from fastapi import Depends, HTTPException, Request
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from fashion_assets.db.schema import migrate
+from fashion_assets.db.server import embedded_database_url, redact
+from fashion_assets.embed.clip import ClipEncoder, ClipSpec
+from fashion_assets.settings import Settings
+from fashion_assets.storage import ObjectStore, store_from_settings
+
+
+class ServiceState:
+    """Lazily opened resources; each is created once per process, on first use."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._pool: ConnectionPool | None = None
+        self._migrated = False
+        self.vlm: Any = None  # the VLM service's model (serving.vlm.LoadedVlm)
+
+    @cached_property
+    def database_url(self) -> str:
+        """DATABASE_URL, or the embedded server under FASHION_HOME (started if needed)."""
+        return self.settings.database_url or embedded_database_url(self.settings.home)
+
+    @cached_property
+    def store(self) -> ObjectStore:
+        """The object store (images, checkpoints, adapters)."""
+        return store_from_settings(self.settings)
+
+    @cached_property
+    def encoder(self) -> ClipEncoder:
+        """The CLIP encoder the settings name (the same one the pipeline embeds with)."""
+        s = self.settings
+        spec = ClipSpec(s.fashion_clip_model, s.fashion_clip_pretrained, s.fashion_clip_device,
+                        batch_size=s.fashion_clip_batch_size)  # fmt: skip
+        return ClipEncoder(spec, s.home)
+
+    def _open_pool(self) -> ConnectionPool:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ConnectionPool(
+                    self.database_url, min_size=1, max_size=8, open=True,
+                    kwargs={"autocommit": True, "connect_timeout": 3},
+                    check=ConnectionPool.check_connection, timeout=3,
+                )  # fmt: skip
+            return self._pool
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection]:
+        """A pooled connection; an unreachable database is a 503 that says what is wrong, and
+        the pool recovers by itself once the database is back."""
+        try:
+            with self._open_pool().connection() as conn:
+                if not self._migrated:
+                    migrate(conn)
+                    self._migrated = True
+                yield conn
+        except (PoolTimeout, psycopg.OperationalError) as exc:
+            raise HTTPException(
+                503, f"the catalogue database at {redact(self.database_url)} is unavailable: "
+                f"{str(exc).strip()[:200]}",
+            ) from None  # fmt: skip
+
+    def close(self) -> None:
+        """Close the pool (on shutdown)."""
+        if self._pool is not None:
+            self._pool.close()
+
+
+def _state(request: Request) -> ServiceState:
+    return request.app.state.services
+
+
+#: Endpoint parameter type for the shared state.
+State = Annotated[ServiceState, Depends(_state)]
