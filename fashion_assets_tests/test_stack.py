@@ -1,0 +1,183 @@
+"""The production stack: docker-compose.yml is a valid Compose file with health checks and no
+secrets, and its Dagster services run without Docker: the code location as a gRPC server, the
+webserver and the daemon on dagster-postgres storage launch a materialization that succeeds."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+import yaml
+from compose_spec import PyCompose
+
+from fashion_assets_tests.helpers import free_port, fresh_database
+from fashion_assets_tests.pipeline import PARTITION, REPO
+
+COMPOSE = REPO / "docker-compose.yml"
+BIN = Path(sys.executable).parent
+
+
+def test_compose_file_is_valid_and_complete():
+    if (
+        shutil.which("docker")
+        and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0
+    ):
+        env = {
+            **os.environ,
+            "POSTGRES_PASSWORD": "x",
+            "AWS_ACCESS_KEY_ID": "x",
+            "AWS_SECRET_ACCESS_KEY": "x",
+        }
+        subprocess.run(
+            ["docker", "compose", "-f", str(COMPOSE), "config", "-q"], check=True, env=env
+        )
+    data = yaml.safe_load(COMPOSE.read_text())  # anchors and merge keys resolved, as compose does
+    compose = PyCompose.from_json(json.dumps(data))  # the Compose Specification, strictly
+    compose.validate()
+    services = data["services"]
+    assert set(services) >= {
+        "postgres",
+        "minio",
+        "minio-bucket",
+        "code",
+        "webserver",
+        "daemon",
+        "serving",
+    }
+    assert services["postgres"]["image"].startswith("pgvector/pgvector:pg18")
+    for name in ("postgres", "minio", "code", "webserver", "serving"):
+        assert services[name]["healthcheck"]["test"], name
+    commands = {
+        name: services[name]["command"][0] for name in ("code", "webserver", "daemon", "serving")
+    }
+    assert commands == {"code": "dagster", "webserver": "dagster-webserver", "daemon": "dagster-daemon",
+                        "serving": "python"}  # fmt: skip
+    env = services["webserver"]["environment"]
+    assert env["DAGSTER_PG_URL"].rsplit("/", 1)[1] != env["DATABASE_URL"].rsplit("/", 1)[1]
+    # no secret in the file: credentials are ${...} references to the environment / .env
+    for service in services.values():
+        for key, value in (service.get("environment") or {}).items():
+            if re.search(r"PASSWORD|SECRET|KEY", key):
+                assert str(value).startswith("${") or "${" in str(value), key
+    example = (REPO / ".env.example").read_text()
+    for variable in ("POSTGRES_PASSWORD", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        assert variable in example
+
+
+def _wait(url: str, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(url)
+
+
+LAUNCH = """
+mutation($params: ExecutionParams!) {
+  launchRun(executionParams: $params) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+    ... on InvalidSubsetError { message }
+    ... on RunConfigValidationInvalid { errors { message } }
+  }
+}"""
+STATUS = "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
+
+
+@pytest.fixture
+def stack(tmp_path, pg_server_url):
+    """Code server, webserver and daemon as their containers run them, on this machine."""
+    with fresh_database(pg_server_url) as catalogue, fresh_database(pg_server_url) as dagster_db:
+        home = tmp_path / "dagster_home"
+        home.mkdir()
+        shutil.copy(REPO / "deploy/dagster_home/dagster.yaml", home / "dagster.yaml")
+        code_port, web_port = free_port(), free_port()
+        workspace = tmp_path / "workspace.yaml"
+        workspace.write_text(
+            (REPO / "deploy/workspace.grpc.yaml")
+            .read_text()
+            .replace("port: 4000", f"port: {code_port}")
+        )
+        env = {**os.environ, "DAGSTER_HOME": str(home), "DAGSTER_PG_URL": dagster_db, "DATABASE_URL": catalogue,
+               "FASHION_HOME": str(tmp_path / "fashion"), "FASHION_DEMO_ITEMS": "240",
+               "CODE_SERVER_HOST": "127.0.0.1"}  # fmt: skip
+        commands = [
+            [BIN / "dagster", "code-server", "start", "-h", "127.0.0.1", "-p", str(code_port),
+             "-m", "fashion_assets.definitions", "--location-name", "fashion_assets"],
+            [BIN / "dagster-webserver", "-h", "127.0.0.1", "-p", str(web_port), "-w", str(workspace)],
+            [BIN / "dagster-daemon", "run", "-w", str(workspace)],
+        ]  # fmt: skip
+        logs = tmp_path / "logs"
+        logs.mkdir()
+        procs = []
+        try:
+            for i, command in enumerate(commands):
+                out = open(logs / f"{i}.log", "w")  # noqa: SIM115 (closed with the process)
+                procs.append(
+                    subprocess.Popen([str(c) for c in command], env=env, stdout=out, stderr=out)
+                )
+                if i == 0:
+                    time.sleep(3)  # the code server loads the definitions first
+            _wait(f"http://127.0.0.1:{web_port}/server_info")
+            yield f"http://127.0.0.1:{web_port}/graphql", catalogue, dagster_db, logs
+        finally:
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                try:
+                    proc.wait(20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+def test_webserver_and_daemon_run_a_materialization_through_the_code_server(stack):
+    graphql, catalogue, dagster_db, logs = stack
+    params = {
+        "selector": {"repositoryLocationName": "fashion_assets", "repositoryName": "__repository__",
+                     "jobName": "ingest_job"},
+        "runConfigData": {},
+        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": PARTITION}]},
+    }  # fmt: skip
+    deadline = time.monotonic() + 120
+    while True:  # the webserver may still be loading the code location
+        launched = httpx.post(
+            graphql, json={"query": LAUNCH, "variables": {"params": params}}, timeout=30
+        ).json()
+        result = launched["data"]["launchRun"]
+        if result["__typename"] == "LaunchRunSuccess" or time.monotonic() > deadline:
+            break
+        time.sleep(2)
+    assert result["__typename"] == "LaunchRunSuccess", result
+    run_id = result["run"]["runId"]
+    status = None
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        answer = httpx.post(
+            graphql, json={"query": STATUS, "variables": {"id": run_id}}, timeout=30
+        ).json()
+        status = answer["data"]["runOrError"]["status"]
+        if status in ("SUCCESS", "FAILURE", "CANCELED"):
+            break
+        time.sleep(2)
+    daemon_log = (logs / "2.log").read_text()
+    assert status == "SUCCESS", daemon_log[-3000:]
+    with psycopg.connect(catalogue) as conn:
+        assert conn.execute("SELECT count(*) FROM items").fetchone()[0] > 200
+    with psycopg.connect(dagster_db) as conn:  # the run lives in dagster-postgres storage
+        assert (
+            conn.execute("SELECT status FROM runs WHERE run_id = %s", (run_id,)).fetchone()[0]
+            == "SUCCESS"
+        )
+    assert "QueuedRunCoordinatorDaemon" in daemon_log or "queued" in daemon_log.lower()
