@@ -13,6 +13,7 @@ direct calls in this one.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
@@ -20,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -83,6 +85,27 @@ def _load(call, clients: int, seconds: float) -> tuple[float, float, float]:
     return float(np.percentile(ms, 50)), float(np.percentile(ms, 99)), len(ms) / elapsed
 
 
+@contextlib.contextmanager
+def _serving_process(url: str, home: Path) -> Iterator[str]:
+    """`python -m serving` on a free port, stopped however the benchmark ends."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": url, "FASHION_HOME": str(home)}
+    server = subprocess.Popen([sys.executable, "-m", "serving", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                httpx.get(f"{base}/docs", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=20000)
@@ -104,20 +127,12 @@ def main() -> None:
                 search(conn, query, k=10, filters={"season": ["winter"]})
 
         body = {"k": 10, "filters": {"season": ["winter"]}}
-        port = free_port()
-        env = {**os.environ, "DATABASE_URL": url, "FASHION_HOME": str(home)}
-        server = subprocess.Popen([sys.executable, "-m", "serving", "--port", str(port)], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                httpx.get(f"{base}/docs", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        with httpx.Client(
-            base_url=base, limits=httpx.Limits(max_connections=args.clients), timeout=60
-        ) as client:
+        with (
+            _serving_process(url, home) as base,
+            httpx.Client(
+                base_url=base, limits=httpx.Limits(max_connections=args.clients), timeout=60
+            ) as client,
+        ):
 
             def api(text: str) -> None:
                 client.post("/search", json={**body, "text": text}).raise_for_status()
@@ -135,8 +150,6 @@ def main() -> None:
             f"api / core: p50 x{a50 / c50:.2f}, p99 x{a99 / c99:.2f}, throughput x{arps / crps:.2f}"
         )
         pool.close()
-        server.terminate()
-        server.wait()
     finally:
         stop_embedded(home)
         shutil.rmtree(home, ignore_errors=True)

@@ -188,8 +188,13 @@ def serve_folder(folder: Path) -> Iterator[str]:
             raise RuntimeError(f"the demo shop server did not start (exit {proc.poll()})")
         yield origin
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        assert proc.stdin is not None
+        proc.stdin.close()  # end of file: the server exits at once (see _serve_forever)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 @contextlib.contextmanager
