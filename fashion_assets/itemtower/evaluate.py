@@ -13,6 +13,7 @@ Every embedding is judged by the same metrics:
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -107,7 +108,8 @@ def _probes(hidden: np.ndarray, train: np.ndarray, labels: np.ndarray,
     np.fill_diagonal(gram, -np.inf)
     k = min(10, len(labels) - 1)
     votes = labels[np.argsort(-gram, axis=1)[:, :k]]
-    knn = [max(set(v), key=list(v).count) == label for v, label in zip(votes, labels, strict=True)]
+    # majority of the k nearest; ties go to the nearer neighbour (Counter keeps first-seen order)
+    knn = [Counter(v).most_common(1)[0][0] == label for v, label in zip(votes, labels, strict=True)]
     linear = LogisticRegression(max_iter=2000).fit(train, train_labels)
     return {
         "knn_probe_category": float(np.mean(knn)),
