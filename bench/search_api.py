@@ -34,7 +34,7 @@ from fashion_assets.db.schema import migrate
 from fashion_assets.db.server import connect, embedded_database_url, stop_embedded
 from fashion_assets.db.vectors import publish, save_embeddings, search
 from fashion_assets.settings import Settings
-from fashion_assets_tests.helpers import free_port
+from fashion_assets_tests.helpers import free_port, wait_for_http
 from serving.state import ServiceState
 
 QUERIES = ["black winter coat", "린넨 셔츠", "wide denim pants", "니트 가디건", "summer dress"]
@@ -94,12 +94,7 @@ def _serving_process(url: str, home: Path) -> Iterator[str]:
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                httpx.get(f"{base}/docs", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        wait_for_http(f"{base}/docs", 60)
         yield base
     finally:
         server.terminate()

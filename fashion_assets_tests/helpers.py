@@ -6,6 +6,7 @@ import contextlib
 import itertools
 import os
 import socket
+import time
 from collections.abc import Iterator
 
 import psycopg
@@ -34,3 +35,18 @@ def fresh_database(pg_server_url: str) -> Iterator[str]:
     yield pg_server_url.replace("/postgres?", f"/{name}?")
     with psycopg.connect(pg_server_url, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def wait_for_http(url: str, seconds: float = 60) -> None:
+    """Return once `url` answers 200; TimeoutError after `seconds`."""
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer within {seconds:.0f} s")

@@ -42,11 +42,14 @@ class FakePod:
 
 class RunPodStandIn:
     """The API on 127.0.0.1. Faults: `no_capacity` (GPU types that answer with the capacity
-    error), `fail_after_create` (the next create makes the pod, then answers an error)."""
+    error), `fail_after_create` (the next create makes the pod, then answers an error),
+    `never_start` (pods are created but their container never runs)."""
 
-    def __init__(self, no_capacity: tuple[str, ...] = (), fail_after_create: bool = False):
+    def __init__(self, no_capacity: tuple[str, ...] = (), fail_after_create: bool = False,
+                 never_start: bool = False):  # fmt: skip
         self.no_capacity = set(no_capacity)
         self.fail_after_create = fail_after_create
+        self.never_start = never_start  # pods stay without a runtime (no machine came up)
         self.pods: dict[str, FakePod] = {}
         self.created: list[FakePod] = []
         self.terminated: list[str] = []
@@ -130,7 +133,8 @@ class RunPodStandIn:
         with self._lock:
             self.pods[pod.id] = pod
             self.created.append(pod)
-            self._start(pod)
+            if not self.never_start:
+                self._start(pod)
         if self.fail_after_create:
             self.fail_after_create = False
             return {"errors": [{"message": "Something went wrong. Please try again later."}]}
@@ -139,6 +143,9 @@ class RunPodStandIn:
                                                       "machine": {"podHostId": pod.id}}}}  # fmt: skip
 
     def _status(self, pod: FakePod) -> dict:
+        if pod.process is None:
+            return {"id": pod.id, "name": pod.name, "desiredStatus": "RUNNING", "costPerHr": 1.89,
+                    "imageName": pod.image, "uptimeSeconds": 0, "runtime": None}  # fmt: skip
         return {"id": pod.id, "name": pod.name, "desiredStatus": "RUNNING", "costPerHr": 1.89,
                 "imageName": pod.image, "uptimeSeconds": int((time.monotonic() - pod.started_at) * 10),
                 "runtime": {"ports": []}, "machine": {"gpuDisplayName": pod.gpu_type}}  # fmt: skip

@@ -4,17 +4,15 @@ vectors published, once per module; and a uvicorn server on 127.0.0.1 for browse
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from fashion_assets_tests.helpers import free_port, fresh_database
+from fashion_assets_tests.helpers import free_port, fresh_database, wait_for_http
 from fashion_assets_tests.pipeline import TOWER, materialize, materialize_ingest
 
 
@@ -44,13 +42,7 @@ def running(app: FastAPI) -> Iterator[str]:
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"{base}/docs", timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.05)
+    wait_for_http(f"{base}/docs", 20)
     yield base
     server.should_exit = True
     thread.join(10)

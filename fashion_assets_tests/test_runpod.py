@@ -6,11 +6,14 @@ import threading
 import time
 
 import dagster as dg
+import pandas as pd
 import pytest
 
+from fashion_assets.crawl.demo_catalog import demo_item_rows
 from fashion_assets.defs.launchers import TrainingLauncherResource
 from fashion_assets.defs.resources import ObjectStoreResource, build_resources
 from fashion_assets.settings import Settings
+from fashion_assets.storage.parquet import write_parquet
 from fashion_assets.training.pods import RunPodApi, check_env, is_capacity_error
 from fashion_assets_tests.pipeline import TOWER, materialize, materialize_ingest
 from fashion_assets_tests.runpod_standin import CAPACITY, RunPodStandIn
@@ -112,6 +115,43 @@ def test_a_pod_that_hangs_past_the_time_limit_is_terminated(s3_storage, runpod):
     result = run_remote(launcher(image="hang", max_runtime_s=2))
     assert not result.success and "time limit of 2 s" in failure_message(result)
     assert runpod.running == [] and len(runpod.terminated) == 1
+
+
+def test_a_pod_that_never_starts_times_out_and_is_terminated(s3_storage, runpod):
+    runpod.never_start = True
+    result = run_remote(launcher(start_timeout_s=1))
+    assert not result.success and "did not start within 1 s" in failure_message(result)
+    assert runpod.running == [] and len(runpod.terminated) == 1
+
+
+class TowerJob(dg.Config):
+    prefix: str
+
+
+@dg.asset
+def tower_job(context: dg.AssetExecutionContext, config: TowerJob, trainer: TrainingLauncherResource,
+              objects: ObjectStoreResource) -> dg.MaterializeResult:  # fmt: skip
+    """The item tower job writing to a fixed prefix (as a restarted container would)."""
+    tiny = {"dim": 16, "heads": 2, "proj_dim": 8, "epochs": 1, "quick_items": 120}
+    extras = {"items_key": "inputs/items.parquet", "output_prefix": config.prefix, "config": tiny}
+    return trainer.run(context, "item_tower", extras, objects.env()).materialize_result()
+
+
+def test_a_finished_job_is_reported_again_not_redone(tmp_path, monkeypatch):
+    monkeypatch.setenv("FASHION_STORAGE_ROOT", str(tmp_path / "objects"))
+    objects = build_resources(Settings())["objects"]
+    write_parquet(objects.store(), "inputs/items.parquet", pd.DataFrame(demo_item_rows(200)))
+    instance = dg.DagsterInstance.ephemeral()
+    runs = []
+    for _ in range(2):
+        runs.append(dg.materialize([tower_job], instance=instance, resources={
+            "trainer": TrainingLauncherResource(), "objects": objects},
+            run_config={"ops": {"tower_job": {"config": {"prefix": "runs/fixed"}}}}))  # fmt: skip
+    first, second = (r.asset_materializations_for_node("tower_job")[0].metadata for r in runs)
+    assert first == second and first["train_items"].value == 120
+    logs = [e.message for e in instance.all_logs(runs[1].run_id) if e.message]
+    assert any("finished before" in m for m in logs)
+    assert not any("epoch 1/1" in m for m in logs)
 
 
 def test_a_remote_exception_fails_the_step_and_ends_the_pod(s3_storage, runpod):

@@ -302,3 +302,23 @@ def test_a_new_tower_table_is_served_without_a_restart(client, catalogue):
     after = client.get(f"/items/{item['item_id']}/similar", params={"k": 3}).json()
     assert before["model_version"] != after["model_version"] == "itemtower:swapped"
     assert client.get("/health").json()["tower_vectors"] == "itemtower:swapped"
+
+
+def test_each_service_runs_alone(catalogue):
+    settings = Settings(
+        database_url=catalogue["DATABASE_URL"], fashion_home=catalogue["FASHION_HOME"]
+    )
+    expected = {
+        "clip": "/embed/text",
+        "vector": "/search",
+        "vlm": "/v1/chat/completions",
+        "rag": "/recommend",
+    }
+    for service, path in expected.items():
+        app = create_app([service], settings)
+        paths = set(app.openapi()["paths"])
+        assert path in paths and paths.isdisjoint(p for s, p in expected.items() if s != service)
+        with TestClient(app) as alone:
+            assert alone.get("/").status_code == 404  # the page comes with all services
+    with pytest.raises(ValueError, match="unknown services"):
+        create_app(["search"], settings)

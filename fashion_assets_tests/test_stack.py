@@ -17,7 +17,7 @@ import pytest
 import yaml
 from compose_spec import PyCompose
 
-from fashion_assets_tests.helpers import free_port, fresh_database
+from fashion_assets_tests.helpers import free_port, fresh_database, wait_for_http
 from fashion_assets_tests.pipeline import PARTITION, REPO
 
 COMPOSE = REPO / "docker-compose.yml"
@@ -71,18 +71,6 @@ def test_compose_file_is_valid_and_complete():
         assert variable in example
 
 
-def _wait(url: str, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise TimeoutError(url)
-
-
 LAUNCH = """
 mutation($params: ExecutionParams!) {
   launchRun(executionParams: $params) {
@@ -130,7 +118,7 @@ def stack(tmp_path, pg_server_url):
                 )
                 if i == 0:
                     time.sleep(3)  # the code server loads the definitions first
-            _wait(f"http://127.0.0.1:{web_port}/server_info")
+            wait_for_http(f"http://127.0.0.1:{web_port}/server_info", 120)
             yield f"http://127.0.0.1:{web_port}/graphql", catalogue, dagster_db, logs
         finally:
             for proc in procs:

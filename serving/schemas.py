@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_type_hints
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, create_model, field_validator, model_validator
 
 from fashion_assets.catalog.vocabulary import CLOTHES
 from fashion_assets.db.vectors import FILTER_COLUMNS
+from fashion_assets.db.vectors import Hit as CoreHit
 
 MAX_K = 100
 
@@ -74,15 +75,12 @@ class SearchIn(BaseModel):
         return self
 
 
-class Hit(BaseModel):
-    item_id: str
-    title: str
-    category: str
-    season: str
-    color: str
-    gender: str
-    distance: float
-    image_url: str
+#: A search result: the search core's `Hit` plus where its image is served.
+Hit = create_model(
+    "Hit",
+    **{name: (kind, ...) for name, kind in get_type_hints(CoreHit).items()},
+    image_url=(str, ...),
+)
 
 
 class SearchOut(BaseModel):
