@@ -8,13 +8,14 @@ import json
 import dagster as dg
 import pytest
 import torch
+from fastapi.testclient import TestClient
 from PIL import Image
 from transformers import AutoProcessor
 
 from fashion_assets.crawl.demo_catalog import demo_item_rows
 from fashion_assets.defs.resources import build_resources
 from fashion_assets.defs.sensors import vlm_retrain
-from fashion_assets.defs.vlm import LATEST_ADAPTER_KEY, vlm_adapter
+from fashion_assets.defs.vlm import vlm_adapter
 from fashion_assets.instructions.generator import generate
 from fashion_assets.instructions.training_set import conversations
 from fashion_assets.settings import Settings
@@ -22,7 +23,9 @@ from fashion_assets.storage import LocalObjectStore
 from fashion_assets.vlm.chat import has_image, image_loader, with_images
 from fashion_assets.vlm.collator import IGNORE, VisionChatCollator
 from fashion_assets.vlm.finetune import FinetuneConfig, finetune, sft_config
+from fashion_assets.vlm.registry import latest_adapter
 from fashion_assets_tests.pipeline import materialize, materialize_ingest
+from serving.app import create_app
 
 
 @pytest.fixture(scope="module")
@@ -126,9 +129,20 @@ def test_vlm_adapter_asset_trains_through_the_launcher(ingest_env, tiny_vlm):
     assert meta["backend"].value == "transformers" and meta["steps"].value == 2
     assert meta["train_conversations"].value == 16 and "loss_curve" in meta
     store = build_resources(Settings())["objects"].store()
-    latest = json.loads(store.get(LATEST_ADAPTER_KEY))
+    latest = latest_adapter(store)
     assert store.exists(f"{latest['adapter']}/adapter_config.json")
     assert store.exists(f"{latest['adapter']}/adapter_model.safetensors")
+
+    # the VLM service on `latest` serves this adapter, and the next one without a restart
+    settings = Settings(fashion_vlm_base_model=str(tiny_vlm), fashion_vlm_adapter="latest")
+    chat = {"messages": [{"role": "user", "content": "이 옷의 속성은?"}], "max_tokens": 3}
+    with TestClient(create_app(["vlm"], settings)) as service:
+        first = service.post("/v1/chat/completions", json=chat).json()["model"]
+        assert first.endswith(f"+{latest['adapter']}")
+        assert materialize([vlm_adapter], run_config=config).success
+        newer = latest_adapter(store)["adapter"]
+        assert newer != latest["adapter"]
+        assert service.post("/v1/chat/completions", json=chat).json()["model"].endswith(f"+{newer}")
 
 
 def test_vlm_retraining_is_at_most_daily_and_needs_growth(tmp_path, monkeypatch):

@@ -8,7 +8,6 @@ Messages take text parts and `image_url` parts holding data URIs.
 
 from __future__ import annotations
 
-import json
 import tempfile
 import threading
 import time
@@ -21,12 +20,12 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
 from fashion_assets.storage import get_folder
+from fashion_assets.vlm.registry import latest_adapter
 
 from .state import ServiceState, State
 from .uploads import decode_data_uri
 
 router = APIRouter(tags=["vlm"])
-LATEST_ADAPTER_KEY = "vlm/latest.json"  # written by the vlm_adapter asset
 MIN_TEMPERATURE = 0.01
 _load_lock = threading.Lock()
 
@@ -67,9 +66,10 @@ def _adapter_source(s: ServiceState) -> str | None:
     setting = s.settings.fashion_vlm_adapter
     if setting != "latest":
         return setting or None
-    if not s.store.exists(LATEST_ADAPTER_KEY):
+    latest = latest_adapter(s.store)
+    if latest is None:
         raise HTTPException(503, "no VLM adapter trained yet: materialize vlm_adapter first")
-    return json.loads(s.store.get(LATEST_ADAPTER_KEY))["adapter"]
+    return latest["adapter"]
 
 
 def _load(s: ServiceState, adapter: str | None) -> LoadedVlm:

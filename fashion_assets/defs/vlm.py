@@ -9,14 +9,13 @@ import torch
 
 from fashion_assets.report import loss_curve_png
 from fashion_assets.settings import Settings
+from fashion_assets.vlm.registry import record_latest
 
 from .instructions import TRAINING_PREFIX, vlm_training_set
 from .launchers import TrainingLauncherResource
 from .resources import ObjectStoreResource
 
 GROUP = "vlm"
-#: The newest adapter (what the VLM service loads): {"adapter": prefix, "base_model": ...}.
-LATEST_ADAPTER_KEY = "vlm/latest.json"
 
 
 class VlmAdapterConfig(dg.Config):
@@ -78,8 +77,7 @@ def vlm_adapter(
     if losses:
         png = base64.b64encode(loss_curve_png(losses, ylabel="SFT loss")).decode()
         metadata["loss_curve"] = dg.MetadataValue.md(f"![loss](data:image/png;base64,{png})")
-    store.put(LATEST_ADAPTER_KEY, json.dumps({"adapter": f"{prefix}/adapter",
-                                              "base_model": base_model}).encode())  # fmt: skip
+    record_latest(store, f"{prefix}/adapter", base_model)
     return dg.MaterializeResult(
         metadata={
             **metadata,
