@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from fashion_assets.db.server import (
     DatabaseUnavailable,
-    embedded_database_url,
+    database_url,
     redact,
     stop_embedded,
 )
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "summary":
             print(summary(settings))
         elif args.command == "db-url":
-            print(settings.database_url or embedded_database_url(settings.home))
+            print(database_url(settings))
         elif args.command == "db-stop":
             print("stopped" if stop_embedded(settings.home) else "not running")
     except DatabaseUnavailable as exc:

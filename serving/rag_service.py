@@ -5,12 +5,12 @@ VLM is configured or the call fails."""
 from __future__ import annotations
 
 import httpx
-import numpy as np
 from fastapi import APIRouter, HTTPException
 
+from fashion_assets.catalog.vocabulary import GENDERS
 from fashion_assets.db.vectors import item_vector, search
 from fashion_assets.instructions.generator import styling_text
-from fashion_assets.instructions.styling import COMPLEMENTS, color_score
+from fashion_assets.instructions.styling import COMPLEMENTS, color_score, gender_ok
 
 from .catalog import item_details, with_images
 from .clip_service import image_vectors
@@ -19,7 +19,7 @@ from .state import ServiceState, State
 from .uploads import decode_data_uri
 
 router = APIRouter(tags=["rag"])
-PER_SLOT = 3  # candidates retrieved per complementary slot
+CANDIDATES = 12  # nearest items considered per complementary slot
 
 
 def _anchor(s: ServiceState, conn, body: RecommendIn) -> dict:
@@ -40,29 +40,19 @@ def _anchor(s: ServiceState, conn, body: RecommendIn) -> dict:
     return item_details(conn, hits[0].item_id)
 
 
-def retrieve(s: ServiceState, conn, anchor: dict) -> list[Hit]:
+def retrieve(conn, anchor: dict) -> list[Hit]:
     """Per complementary slot, the nearest items (CLIP image vectors) of the same season and a
     compatible gender, best colour match first; one per slot."""
     query = item_vector(conn, anchor["item_id"])
-    genders = (
-        sorted({anchor["gender"], "both"})
-        if anchor["gender"] != "both"
-        else ["male", "female", "both"]
-    )
+    genders = [g for g in GENDERS if gender_ok(anchor["gender"], g)]
     chosen = []
     for slot in COMPLEMENTS.get(anchor["category"], ()):
         filters = {"category": list(slot), "season": [anchor["season"]], "gender": genders}
-        hits, _ = search(
-            conn, np.asarray(query), k=PER_SLOT * 4, filters=filters, exclude=anchor["item_id"]
-        )
-        fitting = [h for h in hits if color_score(anchor["color"], h.color) > 0]
+        hits, _ = search(conn, query, k=CANDIDATES, filters=filters, exclude=anchor["item_id"])
+        scored = [(color_score(anchor["color"], h.color), -h.distance, h) for h in hits]
+        fitting = [entry for entry in scored if entry[0] > 0]
         if fitting:
-            chosen.append(
-                max(
-                    fitting[: PER_SLOT * 4],
-                    key=lambda h: (color_score(anchor["color"], h.color), -h.distance),
-                )
-            )
+            chosen.append(max(fitting, key=lambda entry: entry[:2])[2])
     return with_images(conn, chosen)
 
 
@@ -108,14 +98,7 @@ def recommend(body: RecommendIn, s: State) -> RecommendOut:
     """Styling recommendation around an item, an image or a text request."""
     with s.connection() as conn:
         anchor = _anchor(s, conn, body)
-        items = retrieve(s, conn, anchor)
-        [anchor_hit] = with_images(conn, [_as_hit(anchor)])
+        items = retrieve(conn, anchor)
+    anchor_hit = Hit(**{f: anchor[f] for f in Hit.model_fields if f != "distance"}, distance=0.0)
     text, generator = write(s, anchor, items, body)
     return RecommendOut(anchor=anchor_hit, items=items, recommendation=text, generator=generator)
-
-
-def _as_hit(item: dict):
-    from fashion_assets.db.vectors import Hit as CoreHit
-
-    return CoreHit(item["item_id"], item["title"], item["category"], item["season"], item["color"],
-                   item["gender"], 0.0)  # fmt: skip

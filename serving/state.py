@@ -13,7 +13,7 @@ from fastapi import Depends, HTTPException, Request
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from fashion_assets.db.schema import migrate
-from fashion_assets.db.server import embedded_database_url, redact
+from fashion_assets.db.server import database_url, redact
 from fashion_assets.embed.clip import ClipEncoder, ClipSpec
 from fashion_assets.settings import Settings
 from fashion_assets.storage import ObjectStore, store_from_settings
@@ -32,7 +32,7 @@ class ServiceState:
     @cached_property
     def database_url(self) -> str:
         """DATABASE_URL, or the embedded server under FASHION_HOME (started if needed)."""
-        return self.settings.database_url or embedded_database_url(self.settings.home)
+        return database_url(self.settings)
 
     @cached_property
     def store(self) -> ObjectStore:

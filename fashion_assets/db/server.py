@@ -10,8 +10,12 @@ from __future__ import annotations
 import re
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
+
+if TYPE_CHECKING:
+    from fashion_assets.settings import Settings
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -37,6 +41,11 @@ def embedded_database_url(home: Path) -> str:
     pgdata.mkdir(parents=True, exist_ok=True)
     server = _embedded().get_server(pgdata, cleanup_mode=None)
     return server.get_uri()
+
+
+def database_url(settings: Settings) -> str:
+    """DATABASE_URL, or the embedded server under FASHION_HOME (started if needed)."""
+    return settings.database_url or embedded_database_url(settings.home)
 
 
 def stop_embedded(home: Path) -> bool:

@@ -29,7 +29,7 @@ from dagster_pipes import (
 )
 
 from fashion_assets.settings import Settings
-from fashion_assets.storage import ObjectStore, store_from_settings
+from fashion_assets.storage import ObjectStore, S3ObjectStore, store_from_settings
 
 Job = Callable[[PipesContext, ObjectStore], dict[str, Any]]
 
@@ -41,12 +41,12 @@ def _jobs() -> dict[str, Job]:
     return {"item_tower": run_item_tower, "vlm_finetune": run_vlm_finetune}
 
 
-def _pipes_io() -> dict[str, Any]:
+def _pipes_io(store: ObjectStore) -> dict[str, Any]:
     if os.environ.get("FASHION_PIPES_TRANSPORT", "") != "s3":
         return {}
-    import boto3
-
-    client = boto3.client("s3", endpoint_url=os.environ.get("FASHION_S3_ENDPOINT_URL") or None)
+    if not isinstance(store, S3ObjectStore):
+        raise RuntimeError("FASHION_PIPES_TRANSPORT=s3 needs FASHION_STORAGE=s3 (the same bucket)")
+    client = store.client  # the object store's S3 client: same endpoint and credentials
     return {
         "context_loader": PipesS3ContextLoader(client),
         "message_writer": PipesS3MessageWriter(client, interval=2),
@@ -91,8 +91,9 @@ def main() -> int:
     """Open Pipes, run the job, report through Pipes."""
     if os.environ.get("FASHION_MAX_RUNTIME_S"):
         _end_pod_after(float(os.environ["FASHION_MAX_RUNTIME_S"]))
-    with open_dagster_pipes(**_pipes_io()) as pipes:
-        run(pipes, store_from_settings(Settings()))
+    store = store_from_settings(Settings())
+    with open_dagster_pipes(**_pipes_io(store)) as pipes:
+        run(pipes, store)
     return 0
 
 
