@@ -6,8 +6,10 @@ import contextlib
 import itertools
 import os
 import socket
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import psycopg
 
@@ -50,3 +52,32 @@ def wait_for_http(url: str, seconds: float = 60) -> None:
             pass
         time.sleep(0.1)
     raise TimeoutError(f"{url} did not answer within {seconds:.0f} s")
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that logs nothing and answers with one call."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def reply(self, status: int, body: bytes, content_type: str = "application/json") -> None:
+        """Send a complete response."""
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(body)
+
+
+@contextlib.contextmanager
+def loopback_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve `handler` on 127.0.0.1 (a free port) from a thread; yields the origin."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -67,7 +67,7 @@ EXPECTED = {
     "/p/notfound.html": "http_error",
     "/p/slow.html": "timeout",
     "/p/truncated.html": "broken_jsonld",
-    "/p/nojsonld.html": "no_product_jsonld",
+    "/p/nojsonld.html": "no_product_markup",
     "/p/loop.html": "redirect_loop",
     "/p/hops.html": "too_many_redirects",
     "/private/secret.html": "robots_disallowed",

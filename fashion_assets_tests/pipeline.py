@@ -43,6 +43,7 @@ def materialize(targets, partition: str | None = None, instance=None, run_config
     )
 
 
-def materialize_ingest(partition: str = PARTITION, instance=None, **overrides):
+def materialize_ingest(partition: str = PARTITION, instance=None, raise_on_error: bool = True,
+                       **overrides):  # fmt: skip
     """The ingest assets for one partition."""
-    return materialize(INGEST, partition, instance, **overrides)
+    return materialize(INGEST, partition, instance, raise_on_error=raise_on_error, **overrides)

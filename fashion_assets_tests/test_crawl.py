@@ -4,9 +4,12 @@ with its reason, nothing crashes."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gzip
 import subprocess
 import sys
 import time
+import tracemalloc
 from urllib.parse import urlsplit
 
 import httpx
@@ -14,13 +17,13 @@ import pytest
 
 from fashion_assets.crawl.crawler import crawl_site
 from fashion_assets.crawl.demo_site import serve_folder
-from fashion_assets.crawl.fetch import FetchPolicy, retry_after_seconds
-from fashion_assets.crawl.images import fetch_images
-from fashion_assets.crawl.jsonld import extract_products, map_product
-from fashion_assets.crawl.robots import crawl_delay
+from fashion_assets.crawl.fetch import Fetcher, FetchPolicy, LocalSchedule, retry_after_seconds
+from fashion_assets.crawl.robots import Robots
 from fashion_assets.crawl.sitemap import parse_sitemap
+from fashion_assets.crawl.snapshot import Page, SnapshotWriter, read_snapshot
 from fashion_assets.preprocess.clean import clean
 from fashion_assets.storage import LocalObjectStore
+from fashion_assets_tests.helpers import QuietHandler, loopback_server
 from fashion_assets_tests.hostile_shop import EXPECTED, HostileShop, product_page
 
 POLICY = FetchPolicy(
@@ -39,11 +42,9 @@ def hostile_crawl(tmp_path_factory):
     shop = HostileShop(slow_s=4.0, huge_bytes=150_000)
     store = LocalObjectStore(tmp_path_factory.mktemp("objects"))
     with shop.serve() as origin:
-        result = asyncio.run(crawl_site(origin, policy=POLICY))
-        urls = [r["image_url"] for r in result.records]
-        images = asyncio.run(fetch_images(urls, store, POLICY))
+        result = asyncio.run(crawl_site(origin, store, SnapshotWriter({}), policy=POLICY))
     items, rejects = clean(
-        "hostile", result.records, {i["image_url"]: i for i in images}, result.failures
+        "hostile", result.records, {i["image_url"]: i for i in result.images}, result.failures
     )
     return shop, result, items, rejects, store
 
@@ -98,7 +99,8 @@ def test_crawl_delay_from_robots_txt_spaces_requests(tmp_path):
         urls = "".join(f"<url><loc>{origin}/{p}</loc></url>" for p in pages)
         (tmp_path / "sitemap.xml").write_text(f"<urlset>{urls}</urlset>")
         started = time.monotonic()
-        result = asyncio.run(crawl_site(origin, policy=POLICY))
+        store = LocalObjectStore(tmp_path / "objects")
+        result = asyncio.run(crawl_site(origin, store, SnapshotWriter({}), policy=POLICY))
         elapsed = time.monotonic() - started
     assert len(result.records) == 4
     assert elapsed >= 0.25 * 4, "robots.txt, sitemap and 4 pages must be 0.25 s apart"
@@ -142,21 +144,6 @@ def test_retry_after_parses_seconds_and_dates():
     assert retry_after_seconds("soon") is None
 
 
-def test_json_ld_graph_lists_and_field_map():
-    html = (
-        '<script type="application/ld+json">{"@graph": [{"@type": "WebPage"}, '
-        '{"@type": ["Product"], "name": "Coat", "sku": 7, "image": [{"url": "/a.jpg"}], '
-        '"additionalProperty": [{"name": "Shell", "value": "Wool 80%"}]}]}</script>'
-    )
-    products, errors = extract_products(html)
-    assert len(products) == 1 and not errors
-    record = map_product(products[0], "https://shop.example/p/7", {"Shell": "material"})
-    assert record["sku"] == "7" and record["image_url"] == "https://shop.example/a.jpg"
-    assert record["fields"]["material"] == "Wool 80%"
-    with pytest.raises(ValueError, match="unknown fields"):
-        map_product(products[0], "https://shop.example/p/7", {"Shell": "fabricc"})
-
-
 def test_sitemap_rejects_non_sitemaps():
     with pytest.raises(ValueError, match="not a sitemap"):
         parse_sitemap(b"<html></html>")
@@ -167,16 +154,134 @@ def test_sitemap_rejects_non_sitemaps():
     assert entries[0].loc == "a" and entries[0].lastmod == "2026-11-01" and children == []
 
 
-def test_crawl_delay_parsing_picks_our_group_and_allows_fractions():
-    ua = "fashion_assets-crawler/0.1"
-    assert crawl_delay("User-agent: *\nCrawl-delay: 0.25\n", ua) == 0.25
-    text = (
-        "User-agent: googlebot\nCrawl-delay: 5\n\nUser-agent: FASHION_ASSETS-CRAWLER\n"
-        "User-agent: bing\nDisallow: /x\nCrawl-delay: 2\nUser-agent: *\nCrawl-delay: 1\n"
+@contextlib.contextmanager
+def _routes(routes: dict[str, tuple[int, str, bytes]]):
+    """A loopback server answering fixed routes (404 elsewhere); yields (origin, hit paths)."""
+    hits: list[str] = []
+
+    class Handler(QuietHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            status, ctype, body = routes.get(self.path, (404, "text/html", b"not found"))
+            self.reply(status, body, ctype)
+
+    with loopback_server(Handler) as origin:
+        yield origin, hits
+
+
+ROBOTS = (
+    "User-agent: *\nDisallow: /\nAllow: /products/\nAllow: /*.html$\nDisallow: /products/*?sort=\n"
+    "\nUser-agent: fashion_assets-crawler\nDisallow: /private/\nAllow: /private/public.html\n"
+    "Crawl-delay: 0.5\n"
+)
+
+
+async def _allowed(origin: str, paths: list[str]) -> tuple[list[bool], float]:
+    async with Fetcher(POLICY) as fetcher:
+        robots = Robots(fetcher)
+        return [await robots.allowed(origin + p) for p in paths], fetcher.host(origin).interval
+
+
+def test_robots_txt_follows_rfc_9309():
+    # the group naming our product token wins over "*"; inside it the longest match wins
+    with _routes({"/robots.txt": (200, "text/plain", ROBOTS.encode())}) as (origin, _):
+        allowed, interval = asyncio.run(
+            _allowed(origin, ["/products/a", "/private/x", "/private/public.html", "/x.html"])
+        )
+    assert allowed == [True, False, True, True]
+    assert interval == 0.5, "a fractional Crawl-delay spaces our requests"
+    star = (
+        "User-agent: *\nDisallow: /\nAllow: /products/\nAllow: /*.html$\n"
+        "Disallow: /products/*?sort=\n"
     )
-    assert crawl_delay(text, ua) == 2.0
-    assert crawl_delay("User-agent: googlebot\nCrawl-delay: 5\n", ua) is None
-    assert (
-        crawl_delay("User-agent: fashion\nCrawl-delay: 9\nUser-agent: *\nCrawl-delay: x", ua)
-        is None
-    )
+    with _routes({"/robots.txt": (200, "text/plain", star.encode())}) as (origin, _):
+        allowed, _ = asyncio.run(
+            _allowed(
+                origin,
+                ["/products/a", "/products/a?sort=price", "/about", "/x.html", "/x.html?y=1"],
+            )
+        )
+    assert allowed == [True, False, False, True, False]
+
+
+@pytest.mark.parametrize(("status", "expected"), [(404, True), (503, False)])
+def test_missing_robots_allows_and_unreachable_robots_disallows(status, expected):
+    with _routes({"/robots.txt": (status, "text/plain", b"")}) as (origin, _):
+        allowed, _ = asyncio.run(_allowed(origin, ["/products/a"]))
+    assert allowed == [expected]
+
+
+def test_a_gzip_bomb_sitemap_is_refused_with_its_reason_in_bounded_memory(tmp_path):
+    bomb = gzip.compress(b"<urlset>" + b" " * 300_000_000, compresslevel=9)
+    assert len(bomb) < POLICY.max_page_bytes
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="expands past 1000000 bytes"):
+            parse_sitemap(bomb, limit=1_000_000)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 10_000_000
+    routes = {
+        "/robots.txt": (200, "text/plain", b"User-agent: *\nAllow: /\n"),
+        "/sitemap.xml": (200, "application/x-gzip", bomb),
+    }
+    with _routes(routes) as (origin, _):
+        result = asyncio.run(
+            crawl_site(origin, LocalObjectStore(tmp_path), SnapshotWriter({}), policy=POLICY)
+        )
+    assert [(f["reason"], "expands past" in f["detail"]) for f in result.failures] == [
+        ("broken_sitemap", True)
+    ]
+
+
+def test_images_go_through_the_crawls_robots_and_schedule(tmp_path):
+    page = product_page("IMG1", "/private-img/a.jpg").encode()
+    routes = {
+        "/robots.txt": (200, "text/plain", b"User-agent: *\nDisallow: /private-img/\n"),
+        "/sitemap.xml": (200, "application/xml", b""),
+        "/p/1.html": (200, "text/html", page),
+    }
+    with _routes(routes) as (origin, hits):
+        routes["/sitemap.xml"] = (
+            200, "application/xml", f"<urlset><url><loc>{origin}/p/1.html</loc></url></urlset>"
+            .encode(),
+        )  # fmt: skip
+        reserved: list[str] = []
+
+        class Recording(LocalSchedule):
+            async def reserve(self, host: str, interval: float) -> float:
+                reserved.append(host)
+                return await super().reserve(host, interval)
+
+        polite = FetchPolicy(per_host_rps=50, per_host_concurrency=2, timeout_s=2)
+        result = asyncio.run(
+            crawl_site(
+                origin,
+                LocalObjectStore(tmp_path),
+                SnapshotWriter({}),
+                policy=polite,
+                schedule=Recording(),
+            )
+        )
+    assert [(i["status"], i["detail"]) for i in result.images] == [
+        ("robots_disallowed", "robots.txt disallows this image")
+    ]
+    assert "/private-img/a.jpg" not in hits
+    assert len(reserved) == len(hits) == 3  # robots.txt, sitemap, page: one schedule for all
+
+
+def test_a_snapshot_keeps_pages_byte_for_byte():
+    writer = SnapshotWriter({"source": "s"})
+    korean = "<html>울 코트</html>".encode("cp949")
+    writer.page(Page("u1", "u1", 200, "text/html", b"<html>ok</html>"))
+    writer.page(Page("u2", "u2", 200, "text/html", korean))
+    writer.failure({"url": "u3", "reason": "timeout", "detail": "slow"})
+    writer.image({"image_url": "i1", "status": "ok"})
+    snap = read_snapshot(writer.data())
+    assert [p.body for p in snap.pages] == [b"<html>ok</html>", korean]
+    assert snap.failures == [{"url": "u3", "reason": "timeout", "detail": "slow"}]
+    assert snap.images == {"i1": {"image_url": "i1", "status": "ok"}}
+    assert snap.meta["source"] == "s"
+    with pytest.raises(ValueError, match="not a crawl snapshot"):
+        read_snapshot(b"not gzip")

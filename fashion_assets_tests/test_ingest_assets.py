@@ -9,8 +9,9 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import boto3
 import dagster as dg
@@ -18,9 +19,13 @@ import psycopg
 import pytest
 
 from fashion_assets.crawl.demo_catalog import demo_catalog
-from fashion_assets.crawl.demo_site import serve_demo_shop
+from fashion_assets.crawl.demo_site import serve_folder
+from fashion_assets.crawl.sources import run_source
+from fashion_assets.defs.partitions import daily_partitions
 from fashion_assets.defs.resources import CrawlSourceResource
+from fashion_assets.storage import LocalObjectStore
 from fashion_assets_tests.pipeline import PARTITION, REPO, materialize_ingest
+from fashion_assets_tests.platform_shop import build_platform_shop, write_sitemaps
 
 
 def expected(items: int, partition: str = PARTITION) -> tuple[set[str], Counter]:
@@ -186,22 +191,56 @@ def test_unreachable_database_fails_the_run_with_what_to_set(ingest_env, monkeyp
     assert "hunter2" not in str(info.value)
 
 
-def test_web_source_crawls_any_schema_org_site(ingest_env, tmp_path):
-    with serve_demo_shop(tmp_path / "site", 80, 7, date(2026, 11, 20)) as origin:
+def _today() -> date:
+    """Today in the partitions' time zone, away from midnight (the asset reads the clock too)."""
+    zone = ZoneInfo(daily_partitions.timezone)
+    now = datetime.now(zone)
+    to_midnight = (24 * 60 - now.hour * 60 - now.minute) * 60 - now.second
+    if to_midnight < 120:
+        time.sleep(to_midnight + 1)
+    return datetime.now(zone).date()
+
+
+def test_web_source_live_today_snapshots_past_days_and_never_crawls_the_past(ingest_env, tmp_path):
+    root = tmp_path / "shop"
+    root.mkdir()
+    wanted = build_platform_shop(root)
+    today = _today()
+    past, never = today - timedelta(days=3), today - timedelta(days=2)
+    with serve_folder(root) as origin:
+        write_sitemaps(root, origin)
         source = CrawlSourceResource(
-            source="web",
-            start_url=origin,
-            per_host_rps=0,
-            per_host_concurrency=8,
-            product_url_pattern="/products/",
+            source="web", start_url=origin, per_host_rps=100, per_host_concurrency=8
         )
-        result = materialize_ingest(crawl_source=source)
-    assert result.success
-    items, rejects = table_state(ingest_env["DATABASE_URL"])
+        live = materialize_ingest(today.isoformat(), crawl_source=source)
+        # a crawl made on a past day (the core with that day's clock) leaves its snapshot
+        spec = source.spec()
+        store = LocalObjectStore(Path(ingest_env["FASHION_HOME"]) / "objects")
+        run_source(spec, past, tmp_path, store, today=past)
+    assert live.success
+    meta = live.asset_materializations_for_node("crawl")[0].metadata
+    assert meta["pages_from"].value == "live"
+    assert "opengraph" in meta["fields_stated_by_source"].value
     host = origin.removeprefix("http://")
-    assert {i.split(":", 2)[-1] for i in items} == {i.split(":")[-1] for i in expected(80)[0]}
-    assert all(i.startswith(f"{host}:") for i in items)
-    assert rejects == Counter(unknown_category=expected(80)[1]["unknown_category"])
+    with psycopg.connect(ingest_env["DATABASE_URL"]) as conn:
+        rows = dict(conn.execute("SELECT sku, provenance FROM items").fetchall())
+        warned = conn.execute("SELECT count(*) FROM items WHERE warnings <> '{}'").fetchone()[0]
+    assert set(rows) == {e.sku for e in wanted if e.values}
+    assert rows["P0000BAB"]["category"] == "title" and rows["WJ12"]["category"] == "breadcrumb"
+    assert warned == 0
+    filtered = live.asset_materializations_for_node("clean_items")[0].metadata
+    assert "title" in filtered["provenance"].value
+    # the shop is gone: the past partition is re-extracted from its snapshot
+    replayed = materialize_ingest(past.isoformat(), crawl_source=source)
+    assert replayed.success
+    meta = replayed.asset_materializations_for_node("crawl")[0].metadata
+    assert meta["pages_from"].value == "snapshot"
+    assert host in meta["origin"].value
+    # a past date that was never crawled fails and says so; nothing is fetched
+    failed = materialize_ingest(never.isoformat(), crawl_source=source, raise_on_error=False)
+    assert not failed.success
+    failure = next(e for e in failed.all_events if e.is_step_failure)
+    assert "was never crawled" in failure.step_failure_data.error.message
 
 
 def test_one_partition_from_the_dagster_cli(ingest_env):

@@ -5,11 +5,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -44,6 +42,7 @@ from fashion_assets.instructions.training_set import (
     split_overlap,
 )
 from fashion_assets.storage import LocalObjectStore
+from fashion_assets_tests.helpers import QuietHandler, loopback_server
 
 ITEMS = demo_item_rows(600)
 
@@ -183,36 +182,21 @@ class ChatServer:
     def serve(self) -> Iterator[str]:
         chat = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 text = body["messages"][-1]["content"]
                 chat.calls.append((time.monotonic(), text, self.headers.get("Authorization", "")))
                 if "FAIL" in text:
-                    return self._send(500, b'{"error": "boom"}')
+                    return self.reply(500, b'{"error": "boom"}')
                 if "GARBAGE" in text:
-                    return self._send(200, b'{"choices": []}')
+                    return self.reply(200, b'{"choices": []}')
                 reply = {"choices": [{"message": {"role": "assistant",
                                                   "content": f"(다르게) {text}"}}]}  # fmt: skip
-                return self._send(200, json.dumps(reply).encode())
+                return self.reply(200, json.dumps(reply).encode())
 
-            def _send(self, status: int, body: bytes) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        try:
-            yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-        finally:
-            server.shutdown()
-            server.server_close()
+        with loopback_server(Handler) as origin:
+            yield f"{origin}/v1"
 
 
 def test_augmenter_paraphrases_caches_rate_limits_and_falls_back(tmp_path):

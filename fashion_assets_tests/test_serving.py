@@ -5,7 +5,6 @@ import base64
 import io
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 from urllib.parse import urlparse
 
@@ -19,6 +18,7 @@ from fashion_assets.db.vectors import item_vector, publish_tower
 from fashion_assets.instructions.styling import COMPLEMENTS, gender_ok
 from fashion_assets.settings import Settings
 from fashion_assets_tests.db_proxy import DatabaseProxy
+from fashion_assets_tests.helpers import QuietHandler, loopback_server
 from fashion_assets_tests.serving_fixtures import running
 from serving.app import create_app
 
@@ -171,7 +171,7 @@ def test_recommendation_retrieves_complements_and_writes_with_rules(client):
     )
 
 
-class FakeVlm(BaseHTTPRequestHandler):
+class FakeVlm(QuietHandler):
     """An OpenAI-compatible endpoint: answers, fails with 500, or answers too late."""
 
     mode = "ok"
@@ -186,37 +186,32 @@ class FakeVlm(BaseHTTPRequestHandler):
         data = json.dumps(
             {"choices": [{"message": {"content": "검정 코트에 회색 니트를 추천합니다."}}]}
         ).encode()
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+        self.reply(status, data)
 
 
 def test_rag_asks_the_configured_vlm_and_falls_back_to_rules(catalogue, client):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeVlm)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}"
     item = first_item(client)
-    try:
-        with make_client(catalogue, fashion_vlm_url=url, fashion_vlm_model="fashion-vlm",
-                         fashion_vlm_timeout_s=0.3) as rag:  # fmt: skip
-            FakeVlm.mode = "ok"
-            out = rag.post(
-                "/recommend", json={"item_id": item["item_id"], "context": "주말 나들이"}
-            ).json()
-            assert out["generator"] == "vlm:fashion-vlm" and out["recommendation"].startswith(
-                "검정 코트"
-            )
-            assert item["title"] in FakeVlm.prompts[-1] and "주말 나들이" in FakeVlm.prompts[-1]
-            for mode in ("error", "slow"):
-                FakeVlm.mode = mode
-                out = rag.post("/recommend", json={"item_id": item["item_id"]}).json()
-                assert out["generator"] == "rules" and item["item_id"] not in out["recommendation"]
-    finally:
-        server.shutdown()
+    with (
+        loopback_server(FakeVlm) as url,
+        make_client(
+            catalogue,
+            fashion_vlm_url=url,
+            fashion_vlm_model="fashion-vlm",
+            fashion_vlm_timeout_s=0.3,
+        ) as rag,
+    ):
+        FakeVlm.mode = "ok"
+        out = rag.post(
+            "/recommend", json={"item_id": item["item_id"], "context": "주말 나들이"}
+        ).json()
+        assert out["generator"] == "vlm:fashion-vlm" and out["recommendation"].startswith(
+            "검정 코트"
+        )
+        assert item["title"] in FakeVlm.prompts[-1] and "주말 나들이" in FakeVlm.prompts[-1]
+        for mode in ("error", "slow"):
+            FakeVlm.mode = mode
+            out = rag.post("/recommend", json={"item_id": item["item_id"]}).json()
+            assert out["generator"] == "rules" and item["item_id"] not in out["recommendation"]
 
 
 def test_vlm_chat_completions_with_text_and_images(client, catalogue, tiny_vlm):

@@ -87,11 +87,14 @@ def test_catalog_folder_maps_kaggle_rows_and_rejects_what_is_outside(tmp_path):
         "7,Men,Apparel,Topwear,Shirts,Chartreuse,Summer,2012,Casual,Odd Shirt",
         "8,Men,Apparel,Topwear,Shirts,White,Summer",
         "9,Men,Apparel,Topwear,Jackets,Black,Winter,2012,Casual,Jacket Without Image",
-        "10,Women,Apparel,Topwear,Tops,Pink,Spring,2013,Casual,Broken Image Top",
+        "10,Women,Apparel,Topwear,Tshirts,Pink,Spring,2013,Casual,Broken Image Tee",
+        "11,Women,Apparel,Topwear,Tops,Black,Summer,2012,Casual,Puma Women Black Tshirts",
+        "12,Women,Apparel,Topwear,Tops,Pink,Summer,2012,Casual,Vero Moda Women Pink Top",
+        "13,Boys,Apparel,Bottomwear,Lounge Shorts,Grey Melange,Summer,2012,Casual,Lounge Shorts",
     ]
     (tmp_path / "images").mkdir()
     (tmp_path / "styles.csv").write_text("\n".join(rows), encoding="utf-8")
-    for i in (1, 2, 3, 4, 5, 6, 7):
+    for i in (1, 2, 3, 4, 5, 6, 7, 11, 12, 13):
         (tmp_path / "images" / f"{i}.jpg").write_bytes(_jpeg())
     (tmp_path / "images" / "10.jpg").write_bytes(b"not a jpeg")
     result = read_catalog_folder(tmp_path)
@@ -101,7 +104,7 @@ def test_catalog_folder_maps_kaggle_rows_and_rejects_what_is_outside(tmp_path):
         "catalog", result.records, {i["image_url"]: i for i in images}, result.failures
     )
     kept = {i["sku"]: i for i in items}
-    assert set(kept) == {"1", "2", "5"}
+    assert set(kept) == {"1", "2", "5", "11", "13"}
     assert (kept["1"]["category"], kept["1"]["color"], kept["1"]["gender"]) == (
         "02top_02t-shirt",
         "Blue",
@@ -109,9 +112,15 @@ def test_catalog_folder_maps_kaggle_rows_and_rejects_what_is_outside(tmp_path):
     )
     assert kept["2"]["title"] == "Slim Jeans, Washed" and kept["2"]["season"] == "spring&fall"
     assert kept["5"]["color"] == "Green"
+    # "Tops" names no garment: the title that does decides, and says so; one that does not is
+    # rejected rather than guessed
+    assert kept["11"]["category"] == "02top_02t-shirt"
+    assert kept["11"]["provenance"]["category"] == "title"
+    assert kept["1"]["provenance"]["category"] == "catalog"
+    assert (kept["13"]["category"], kept["13"]["color"]) == ("04bottom_01pants", "Gray")
     reasons = Counter(r["reason"] for r in rejects)
     assert reasons == {
-        "unknown_category": 3,
+        "unknown_category": 4,
         "invalid_value": 1,
         "malformed_row": 1,
         "missing_image": 1,

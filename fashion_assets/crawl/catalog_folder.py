@@ -82,9 +82,10 @@ def _record(folder: Path, row: dict[str, str]) -> dict[str, Any]:
         "image_url": image.as_uri(),
         "price": None,
         "currency": None,
-        # articleType alone decides the category: parents such as "Topwear" are never guessed
+        # articleType decides the category ("Topwear" is never guessed from); when it names no
+        # garment of the vocabulary ("Tops"), a title that does ("... Tshirt") may
         "fields": {
-            k: v
+            k: [["catalog", v]]
             for k, v in {
                 "gender": row["gender"],
                 "category": row["articleType"],
@@ -93,5 +94,6 @@ def _record(folder: Path, row: dict[str, str]) -> dict[str, Any]:
             }.items()
             if v
         },
+        "provenance": {"sku": "catalog", "name": "catalog", "image_url": "catalog"},
         "extra": {k: row[k] for k in ("masterCategory", "subCategory", "year", "usage") if row[k]},
     }

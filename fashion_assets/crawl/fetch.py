@@ -11,8 +11,8 @@ import asyncio
 import email.utils
 import random
 import time
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
+from typing import Literal, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -40,6 +40,7 @@ _ACCEPT: dict[str, tuple[str, ...]] = {
     "image": ("image/",),
     "xml": (
         "application/xml",
+        "application/octet-stream",
         "text/xml",
         "application/x-xml",
         "text/plain",
@@ -88,19 +89,46 @@ class Fetched:
         return self.error is None
 
 
+class HostSchedule(Protocol):
+    """Hands out request start times per host; shared schedules span processes."""
+
+    async def reserve(self, host: str, interval: float) -> float:
+        """Take the host's next slot `interval` s after the previous one; seconds to wait."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release what the schedule holds (a database connection)."""
+        ...
+
+
+class LocalSchedule:
+    """The schedule of one process (the default)."""
+
+    def __init__(self) -> None:
+        self._next: dict[str, float] = {}
+
+    async def reserve(self, host: str, interval: float) -> float:
+        now = time.monotonic()
+        start = max(now, self._next.get(host, 0.0))
+        self._next[host] = start + interval
+        return start - now
+
+    async def aclose(self) -> None:
+        pass
+
+
 @dataclass
 class _Host:
+    name: str
     semaphore: asyncio.Semaphore
     interval: float
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    next_at: float = 0.0
+    schedule: HostSchedule
 
     async def wait_turn(self) -> None:
-        async with self.lock:
-            now = time.monotonic()
-            if self.next_at > now:
-                await asyncio.sleep(self.next_at - now)
-            self.next_at = max(now, self.next_at) + self.interval
+        if self.interval > 0:
+            wait = await self.schedule.reserve(self.name, self.interval)
+            if wait > 0:
+                await asyncio.sleep(wait)
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -124,10 +152,15 @@ class _Retry(Exception):
 
 
 class Fetcher:
-    """Fetch URLs politely; use as `async with Fetcher(policy) as f: await f.fetch(url, 'page')`."""
+    """Fetch URLs politely; use as `async with Fetcher(policy) as f: await f.fetch(url, 'page')`.
 
-    def __init__(self, policy: FetchPolicy | None = None):
+    Requests to a host start at most every 1/rps seconds (or its Crawl-delay) by `schedule`:
+    this process's own by default, or one shared by every run that crawls the host.
+    """
+
+    def __init__(self, policy: FetchPolicy | None = None, schedule: HostSchedule | None = None):
         self.policy = policy or FetchPolicy()
+        self.schedule = schedule or LocalSchedule()
         self._hosts: dict[str, _Host] = {}
         self._client: httpx.AsyncClient | None = None
 
@@ -152,7 +185,10 @@ class Fetcher:
         if netloc not in self._hosts:
             rps = self.policy.per_host_rps
             self._hosts[netloc] = _Host(
-                asyncio.Semaphore(self.policy.per_host_concurrency), 1.0 / rps if rps > 0 else 0.0
+                netloc,
+                asyncio.Semaphore(self.policy.per_host_concurrency),
+                1.0 / rps if rps > 0 else 0.0,
+                self.schedule,
             )
         return self._hosts[netloc]
 

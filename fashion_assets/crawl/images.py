@@ -18,9 +18,16 @@ from urllib.parse import unquote, urlsplit
 from PIL import Image, UnidentifiedImageError
 
 from fashion_assets.crawl.fetch import Fetcher, FetchPolicy
+from fashion_assets.crawl.robots import Robots
 from fashion_assets.storage import ObjectStore, content_key
 
-IMAGE_FAILURES = ("missing_image", "broken_image", "image_too_large", "image_unavailable")
+IMAGE_FAILURES = (
+    "missing_image",
+    "broken_image",
+    "image_too_large",
+    "image_unavailable",
+    "robots_disallowed",
+)
 MAX_PIXELS = 40_000_000
 
 
@@ -119,35 +126,45 @@ def _read_file(url: str, limit: int) -> tuple[bytes | None, str, str]:
 async def fetch_images(
     urls: Iterable[str],
     store: ObjectStore,
-    policy: FetchPolicy | None = None,
+    fetcher: Fetcher | None = None,
+    robots: Robots | None = None,
     concurrency: int = 16,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per distinct URL, in the order given."""
+    """One row per distinct URL, in the order given.
+
+    http(s) images go through the crawl's `fetcher` (its per-host schedule, retries and limits)
+    and `robots`, like its pages; file:// images (catalog folders) are read directly.
+    """
     unique = list(dict.fromkeys(urls))
+    if fetcher is None and any(not u.startswith("file://") for u in unique):
+        raise ValueError("http(s) images are fetched through the crawl's Fetcher: pass it")
     rows: dict[str, dict[str, Any]] = {}
     gate = asyncio.Semaphore(concurrency)
-    async with Fetcher(policy) as fetcher:
 
-        async def one(url: str) -> None:
-            async with gate:
-                if url.startswith("file://"):
-                    data, error, detail = _read_file(url, fetcher.policy.max_image_bytes)
-                else:
-                    got = await fetcher.fetch(url, "image")
-                    data = got.body if got.ok else None
-                    error = "" if got.ok else _from_fetch_error(got.error or "", got.status)
-                    detail = got.detail
-                if data is None:
-                    rows[url] = {"image_url": url, "status": error, "detail": detail}
-                else:
-                    # decoding is CPU work, done here; storage may be a network round trip
-                    row = measure_image(url, data)
-                    if row["status"] == "ok":
-                        await asyncio.to_thread(put_if_absent, store, row, data)
-                    rows[url] = row
-            if progress:
-                progress(len(rows), len(unique))
+    async def one(url: str) -> None:
+        async with gate:
+            if url.startswith("file://"):
+                limit = (fetcher.policy if fetcher else FetchPolicy()).max_image_bytes
+                data, error, detail = _read_file(url, limit)
+            elif robots is not None and not await robots.allowed(url):
+                data, error, detail = None, "robots_disallowed", "robots.txt disallows this image"
+            else:
+                assert fetcher is not None
+                got = await fetcher.fetch(url, "image")
+                data = got.body if got.ok else None
+                error = "" if got.ok else _from_fetch_error(got.error or "", got.status)
+                detail = got.detail
+            if data is None:
+                rows[url] = {"image_url": url, "status": error, "detail": detail}
+            else:
+                # decoding is CPU work, done here; storage may be a network round trip
+                row = measure_image(url, data)
+                if row["status"] == "ok":
+                    await asyncio.to_thread(put_if_absent, store, row, data)
+                rows[url] = row
+        if progress:
+            progress(len(rows), len(unique))
 
-        await asyncio.gather(*(one(u) for u in unique))
+    await asyncio.gather(*(one(u) for u in unique))
     return [rows[u] for u in unique]

@@ -38,9 +38,11 @@ ITEM_COLUMNS: tuple[str, ...] = (
     "image_height",
     "image_phash",
     "content_hash",
+    "provenance",
+    "warnings",
 )
 REJECT_COLUMNS: tuple[str, ...] = ("url", "reason", "source", "item_id", "detail")
-_JSON = {"specs", "reinforced"}
+_JSON = {"specs", "reinforced", "provenance"}
 _UPDATABLE = [c for c in ITEM_COLUMNS if c != "item_id"]
 
 
@@ -56,7 +58,7 @@ class UpsertCounts:
 def _cell(column: str, value: object) -> object:
     if column in _JSON:
         return json.dumps(value if value is not None else {}, ensure_ascii=False)
-    if column == "fiber_composition":
+    if column in ("fiber_composition", "warnings"):
         return list(value) if value is not None else []
     return value
 

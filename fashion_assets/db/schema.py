@@ -80,6 +80,17 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         );
         """,
     ),
+    (
+        3,
+        """
+        ALTER TABLE items ADD COLUMN provenance jsonb NOT NULL DEFAULT '{}';
+        ALTER TABLE items ADD COLUMN warnings text[] NOT NULL DEFAULT '{}';
+        CREATE TABLE crawl_host_schedule (
+            host text PRIMARY KEY,
+            next_at timestamptz NOT NULL
+        );
+        """,
+    ),
 )
 
 _LOCK_ID = 0x6661736869  # "fashi": one advisory lock id for schema changes

@@ -6,12 +6,15 @@ other URLs are rejected as duplicates, whatever order the crawl finished in.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
 
 from fashion_assets.catalog import Item, ReinforcedFeatures, normalize, parse_fibers
+from fashion_assets.catalog.garments import category_in_title, read_category
+from fashion_assets.catalog.normalize import in_title
 from fashion_assets.catalog.vocabulary import FIELD_SCOPE
 from fashion_assets.crawl.crawler import PAGE_FAILURES
 from fashion_assets.crawl.images import IMAGE_FAILURES
@@ -21,6 +24,7 @@ ITEM_FAILURES = ("missing_field", "unknown_category", "invalid_value", "duplicat
 REJECT_REASONS = (*PAGE_FAILURES, *IMAGE_FAILURES, *ITEM_FAILURES)
 _REQUIRED = ("gender", "season", "color")
 _OPTIONAL = ("elasticity", "transparency", "isfleece")
+Candidates = Sequence[Sequence[str]]
 
 
 class Rejected(Exception):
@@ -38,53 +42,102 @@ def _parent_segment(path: str) -> str:
     return segments[-2] if len(segments) >= 2 else ""
 
 
-def _item(source: str, record: Mapping[str, Any]) -> Item:
+def _category(candidates: Candidates, title: str) -> tuple[str, str, str]:
+    """(category, source, the text that stated it), most trusted source first, then the title."""
+    for source, raw in [*candidates, ("title", title)]:
+        reading = category_in_title(raw) if source == "title" else read_category(raw)
+        if reading.kind == "garment" and reading.category:
+            return reading.category, source, raw
+        if reading.kind == "not_apparel":
+            raise Rejected("unknown_category", f"{raw!r} is not apparel ({reading.word!r})")
+    if not candidates:
+        raise Rejected("missing_field", "no category (and the title names no garment)")
+    stated = "; ".join(repr(raw) for _, raw in candidates)
+    raise Rejected(
+        "unknown_category",
+        f"category {stated} names no garment of the vocabulary, nor does the title",
+    )
+
+
+def _required(name: str, candidates: Candidates, title: str) -> tuple[str, str, str]:
+    for source, raw in candidates:
+        value = normalize(name, raw)
+        if value:
+            return value, source, raw
+    value = in_title(name, title)
+    if value:
+        return value, "title", title
+    if not candidates:
+        raise Rejected("missing_field", f"no {name}")
+    raw = candidates[0][1]
+    hint = " (several values: one item has one)" if "," in raw else ""
+    raise Rejected("invalid_value", f"{name} {raw!r} is not in the vocabulary{hint}")
+
+
+def _optional(name: str, candidates: Candidates, warnings: list[str]) -> tuple[str, str] | None:
+    for source, raw in candidates:
+        value = normalize(name, raw)
+        if value:
+            return value, source
+    if candidates:
+        warnings.append(f"{name} {candidates[0][1]!r} not understood; left empty")
+    return None
+
+
+def _fibers(candidates: Candidates, warnings: list[str]) -> tuple[tuple[str, ...], str, str]:
+    for source, raw in candidates:
+        fibers, unknown = parse_fibers(raw)
+        if fibers:
+            if unknown:
+                warnings.append(f"material parts {unknown} name no known fibre")
+            return fibers, source, raw
+    if candidates:
+        warnings.append(f"material {candidates[0][1]!r} names no known fibre; left empty")
+    return (), "", candidates[0][1] if candidates else ""
+
+
+def _item(source: str, record: Mapping[str, Any]) -> tuple[Item, dict[str, str], list[str]]:
     for key in ("sku", "name", "image_url"):
         if not record.get(key):
             raise Rejected("missing_field", f"no {key}")
-    fields: Mapping[str, str] = record.get("fields") or {}
-    raw_category = fields.get("category")
-    if not raw_category:
-        raise Rejected("missing_field", "no category")
-    category = normalize("category", raw_category)
-    if category is None:
-        raise Rejected("unknown_category", f"category {raw_category!r} is outside the vocabulary")
+    fields: Mapping[str, Candidates] = record.get("fields") or {}
+    title = " ".join(str(record["name"]).split())
+    provenance = dict(record.get("provenance") or {})
+    notes = record.get("notes")  # a list, or an array once it went through parquet
+    warnings = [str(n) for n in notes] if notes is not None else []
+    category, provenance["category"], raw_category = _category(fields.get("category", []), title)
     values: dict[str, Any] = {}
+    raws: dict[str, str] = {}
     for name in _REQUIRED:
-        if not fields.get(name):
-            raise Rejected("missing_field", f"no {name}")
-    for name in (*_REQUIRED, *_OPTIONAL):
-        if fields.get(name):
-            value = normalize(name, fields[name])
-            if value is None:
-                raise Rejected("invalid_value", f"{name} {fields[name]!r} is not in the vocabulary")
-            values[name] = value
+        values[name], provenance[name], raws[name] = _required(name, fields.get(name, []), title)
+    for name in _OPTIONAL:
+        found = _optional(name, fields.get(name, []), warnings)
+        if found:
+            values[name], provenance[name] = found
     specs = {}
     for name, scope in FIELD_SCOPE.items():
-        if fields.get(name) and category in scope:
-            value = normalize(name, fields[name])
-            if value is None:
-                raise Rejected("invalid_value", f"{name} {fields[name]!r} is not in the vocabulary")
-            specs[name] = value
-    fibers: tuple[str, ...] = ()
-    if fields.get("material"):
-        fibers, _unknown = parse_fibers(fields["material"])
-        if not fibers:
-            raise Rejected("invalid_value", f"material {fields['material']!r} names no known fibre")
+        if category in scope:
+            found = _optional(name, fields.get(name, []), warnings)
+            if found:
+                specs[name], provenance[name] = found
+    fibers, fiber_source, material = _fibers(fields.get("material", []), warnings)
+    if fibers:
+        provenance["fiber_composition"] = fiber_source
+    metadata = fields.get("specification.metadata", [])
     reinforced = ReinforcedFeatures(
         category=raw_category,
-        fiber_composition=fields.get("material", ""),
-        color=fields.get("color", ""),
+        fiber_composition=material,
+        color=raws["color"],
         category_specification=_parent_segment(raw_category),
-        specification_metadata=fields.get("specification.metadata", ""),
+        specification_metadata=metadata[0][1] if metadata else "",
     )
     try:
-        return Item(
+        item = Item(
             item_id=f"{source}:{record['sku']}",
             source=source,
             sku=str(record["sku"]),
             url=record["url"],
-            title=" ".join(str(record["name"]).split()),
+            title=title,
             brand=record.get("brand"),
             price=record.get("price"),
             currency=record.get("currency"),
@@ -100,6 +153,7 @@ def _item(source: str, record: Mapping[str, Any]) -> Item:
         raise Rejected(
             "invalid_value", f"{'.'.join(map(str, first['loc']))}: {first['msg']}"
         ) from exc
+    return item, provenance, warnings
 
 
 def clean(
@@ -126,10 +180,14 @@ def clean(
     items: list[dict[str, Any]] = []
     by_id: dict[str, str] = {}
     by_look: dict[tuple[str, str], str] = {}
-    for record in sorted(records, key=lambda r: (r["url"], str(r.get("sku")))):
+    records = sorted(records, key=lambda r: (r["url"], str(r.get("sku"))))
+    per_page = Counter(r["url"] for r in records)
+    for record in records:
         item_id = f"{source}:{record.get('sku')}" if record.get("sku") else None
+        # a page with several products (colour variants) keeps one reject row per product
+        where = record["url"] + (f"#sku={record.get('sku')}" if per_page[record["url"]] > 1 else "")
         try:
-            item = _item(source, record)
+            item, provenance, warnings = _item(source, record)
             image = images.get(item.image_url) or {
                 "status": "missing_image",
                 "detail": "not fetched",
@@ -144,7 +202,7 @@ def clean(
         except Rejected as r:
             rejects.append(
                 {
-                    "url": record["url"],
+                    "url": where,
                     "reason": r.reason,
                     "source": source,
                     "item_id": item_id,
@@ -162,6 +220,8 @@ def clean(
             image_height=image["height"],
             image_phash=image["phash"],
             content_hash=item.content_hash(image["sha256"]),
+            provenance=provenance,
+            warnings=warnings,
         )
         items.append(row)
     return items, rejects
