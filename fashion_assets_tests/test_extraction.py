@@ -10,7 +10,7 @@ import pytest
 
 from fashion_assets.crawl.field_map import FieldMap
 from fashion_assets.crawl.page_facts import breadcrumb_trail, labelled_values
-from fashion_assets.crawl.products import extract_products, parse_price
+from fashion_assets.crawl.products import extract_products, parse_number
 from fashion_assets.crawl.sources import load_field_map
 from fashion_assets.crawl.structured import load_jsonld, parse_html
 
@@ -109,7 +109,7 @@ def test_offers_in_every_shape(offers, price):
 
 
 def test_prices_in_shop_spellings():
-    assert [parse_price(v) for v in ("89,000원", "₩129,000", "12,50", "1.234,56", "x")] == [
+    assert [parse_number(v) for v in ("89,000원", "₩129,000", "12,50", "1.234,56", "x")] == [
         89000.0, 129000.0, 12.5, 1234.56, None,
     ]  # fmt: skip
 

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import dagster as dg
+import pandas as pd
 import pytest
 
 from fashion_assets.defs.instructions import instruction_data, vlm_training_set
@@ -18,7 +19,7 @@ from fashion_assets.defs.resources import ParquetObjectStoreIOManager
 from fashion_assets.instructions.templates import TEMPLATE_VERSION
 from fashion_assets.instructions.training_set import schema_problems, split_of
 from fashion_assets.storage import LocalObjectStore
-from fashion_assets.storage.parquet import read_parquet
+from fashion_assets.storage.parquet import read_parquet, write_parquet
 from fashion_assets_tests.pipeline import REPO, materialize, materialize_ingest
 from fashion_assets_tests.test_instructions import ChatServer
 
@@ -83,7 +84,8 @@ def test_training_set_from_the_materialized_partitions(ingest_env):
     assert result.success
     checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
     assert checks == {"no_item_in_both_splits": True, "instructions_per_item": True,
-                      "seasons_and_specs_present": True, "image_keys_exist": True}  # fmt: skip
+                      "seasons_and_specs_present": True, "image_keys_exist": True,
+                      "one_answer_per_image": True}  # fmt: skip
     store = _store(ingest_env)
     splits = {
         name: [json.loads(line) for line in store.get(f"training/vlm/{name}.jsonl").splitlines()]
@@ -130,3 +132,29 @@ def test_augmenter_url_without_model_fails_clearly(ingest_env, monkeypatch):
     monkeypatch.setenv("FASHION_AUGMENT_URL", "http://127.0.0.1:9/v1")
     with pytest.raises(Exception, match="FASHION_AUGMENT_MODEL"):
         materialize([instruction_data], "2026-11-20")
+
+
+def test_instruction_checks_report_quality_and_block_contradictions(ingest_env, monkeypatch):
+    monkeypatch.setenv("FASHION_DEMO_ITEMS", "120")
+    partition = "2026-11-20"
+    assert materialize_ingest(partition).success
+    result = materialize([instruction_data], partition)
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    assert all(c.passed for c in checks.values()), checks
+    quality = checks["instruction_quality"].metadata
+    assert "| ungrounded" in quality["by_task"].value or "ungrounded" in quality["by_task"].value
+    assert quality["samples"].value.count("title_attributes") >= 1
+    # an older partition where one photo is two items that disagree: the pairs contradict
+    store = _store(ingest_env)
+    key = ParquetObjectStoreIOManager.key_for(["filtered_items"], partition)
+    items = read_parquet(store, key)
+    twin = items.iloc[[0]].copy()
+    twin["item_id"], twin["color"] = (
+        "demo_shop:TWIN",
+        "Purple" if items.iloc[0]["color"] != ("Purple") else "Black",
+    )
+    write_parquet(store, key, pd.concat([items, twin], ignore_index=True))
+    failed = materialize([instruction_data], partition, raise_on_error=False)
+    verdict = {c.check_name: c.passed for c in failed.get_asset_check_evaluations()}
+    assert verdict["one_answer_per_image"] is False
+    assert verdict["instruction_quality"] is False

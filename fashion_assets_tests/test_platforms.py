@@ -112,7 +112,7 @@ def test_provenance_says_where_each_value_came_from(crawled):
     assert kept["P0000BAB"] == {
         "sku": "table", "name": "opengraph", "image_url": "opengraph", "price": "opengraph",
         "currency": "opengraph", "category": "title", "color": "table", "gender": "title",
-        "season": "table", "fiber_composition": "table",
+        "season": "table", "fiber_composition": "table", "age_group": "default",
     }  # fmt: skip
     # Magento: microdata identity, OpenGraph image, breadcrumb category, table attributes
     assert kept["WJ12"]["sku"] == "microdata" and kept["WJ12"]["image_url"] == "opengraph"

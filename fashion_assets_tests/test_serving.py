@@ -13,8 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from fashion_assets.db.items import item_rows
 from fashion_assets.db.server import connect
-from fashion_assets.db.vectors import item_vector, publish_tower
+from fashion_assets.db.vectors import ITEM_FIELDS, item_vector, publish_tower
 from fashion_assets.instructions.styling import COMPLEMENTS, gender_ok
 from fashion_assets.settings import Settings
 from fashion_assets_tests.db_proxy import DatabaseProxy
@@ -42,8 +43,9 @@ def png(size=(64, 80), color=(10, 20, 30), kind="PNG") -> bytes:
     return buf.getvalue()
 
 
-def first_item(client) -> dict:
-    hits = client.post("/search", json={"text": "coat", "k": 1}).json()["results"]
+def first_item(client, age_group: str = "adult") -> dict:
+    body = {"text": "coat", "k": 1, "filters": {"age_group": [age_group]}}
+    hits = client.post("/search", json=body).json()["results"]
     return client.get(f"/items/{hits[0]['item_id']}").json()
 
 
@@ -151,6 +153,10 @@ def test_admin_needs_the_key_and_cors_is_configurable(client, catalogue):
 
 
 def test_recommendation_retrieves_complements_and_writes_with_rules(client):
+    kids = first_item(client, "kids")
+    assert kids["age_group"] == "kids"
+    outfit = client.post("/recommend", json={"item_id": kids["item_id"]}).json()["items"]
+    assert all(client.get(f"/items/{p['item_id']}").json()["age_group"] == "kids" for p in outfit)
     item = first_item(client)
     out = client.post("/recommend", json={"item_id": item["item_id"], "context": "출근룩"}).json()
     assert out["generator"] == "rules" and out["anchor"]["item_id"] == item["item_id"]
@@ -279,19 +285,7 @@ def test_a_new_tower_table_is_served_without_a_restart(client, catalogue):
     item = first_item(client)
     before = client.get(f"/items/{item['item_id']}/similar", params={"k": 3}).json()
     with connect(catalogue["DATABASE_URL"]) as conn:
-        rows = conn.execute("SELECT item_id, content_hash, title, category, category_specification, gender, "
-                            "season, color FROM items ORDER BY item_id").fetchall()  # fmt: skip
-        names = (
-            "item_id",
-            "content_hash",
-            "title",
-            "category",
-            "category_specification",
-            "gender",
-            "season",
-            "color",
-        )
-        rows = [dict(zip(names, r, strict=True)) for r in rows]
+        rows = item_rows(conn, ITEM_FIELDS)
         vectors = np.random.default_rng(0).normal(size=(len(rows), 16)).astype(np.float32)
         publish_tower(conn, "itemtower:swapped", rows, vectors)
     after = client.get(f"/items/{item['item_id']}/similar", params={"k": 3}).json()

@@ -68,9 +68,9 @@ def test_demo_catalog_scales_to_30000_items():
     assert len({p.sku for p in products}) == len(products) > 30_000
 
 
-def _jpeg() -> bytes:
+def _jpeg(shade: int = 10) -> bytes:
     out = io.BytesIO()
-    Image.new("RGB", (32, 48), (10, 20, 30)).save(out, format="JPEG")
+    Image.new("RGB", (32, 48), (shade, 20, 30)).save(out, format="JPEG")
     return out.getvalue()
 
 
@@ -91,11 +91,18 @@ def test_catalog_folder_maps_kaggle_rows_and_rejects_what_is_outside(tmp_path):
         "11,Women,Apparel,Topwear,Tops,Black,Summer,2012,Casual,Puma Women Black Tshirts",
         "12,Women,Apparel,Topwear,Tops,Pink,Summer,2012,Casual,Vero Moda Women Pink Top",
         "13,Boys,Apparel,Bottomwear,Lounge Shorts,Grey Melange,Summer,2012,Casual,Lounge Shorts",
+        # one photo under two ids: the same garment twice, then two that disagree on the colour
+        "14,Women,Apparel,Topwear,Shirts,White,Summer,2012,Casual,Linen Shirt",
+        "15,Women,Apparel,Topwear,Shirts,White,Summer,2012,Casual,Linen Shirt Again",
+        "16,Women,Apparel,Topwear,Tshirts,Purple,Summer,2012,Casual,Tee",
+        "17,Women,Apparel,Topwear,Tshirts,White,Summer,2012,Casual,Tee",
     ]
     (tmp_path / "images").mkdir()
     (tmp_path / "styles.csv").write_text("\n".join(rows), encoding="utf-8")
     for i in (1, 2, 3, 4, 5, 6, 7, 11, 12, 13):
-        (tmp_path / "images" / f"{i}.jpg").write_bytes(_jpeg())
+        (tmp_path / "images" / f"{i}.jpg").write_bytes(_jpeg(10 * i))
+    for i, shade in ((14, 200), (15, 200), (16, 220), (17, 220)):
+        (tmp_path / "images" / f"{i}.jpg").write_bytes(_jpeg(shade))
     (tmp_path / "images" / "10.jpg").write_bytes(b"not a jpeg")
     result = read_catalog_folder(tmp_path)
     store = LocalObjectStore(tmp_path / "objects")
@@ -104,7 +111,7 @@ def test_catalog_folder_maps_kaggle_rows_and_rejects_what_is_outside(tmp_path):
         "catalog", result.records, {i["image_url"]: i for i in images}, result.failures
     )
     kept = {i["sku"]: i for i in items}
-    assert set(kept) == {"1", "2", "5", "11", "13"}
+    assert set(kept) == {"1", "2", "5", "11", "13", "14"}
     assert (kept["1"]["category"], kept["1"]["color"], kept["1"]["gender"]) == (
         "02top_02t-shirt",
         "Blue",
@@ -118,6 +125,13 @@ def test_catalog_folder_maps_kaggle_rows_and_rejects_what_is_outside(tmp_path):
     assert kept["11"]["provenance"]["category"] == "title"
     assert kept["1"]["provenance"]["category"] == "catalog"
     assert (kept["13"]["category"], kept["13"]["color"]) == ("04bottom_01pants", "Gray")
+    assert (kept["13"]["gender"], kept["13"]["age_group"]) == ("male", "kids")
+    assert kept["1"]["age_group"] == "adult" and kept["1"]["provenance"]["age_group"] == "default"
+    by_id = {r["item_id"]: r for r in rejects if r["item_id"]}
+    assert by_id["catalog:15"]["reason"] == "duplicate"
+    conflicts = [by_id["catalog:16"], by_id["catalog:17"]]
+    assert {r["reason"] for r in conflicts} == {"conflicting_duplicate"}
+    assert "color: Purple (catalog:16) vs White (catalog:17)" in conflicts[0]["detail"]
     reasons = Counter(r["reason"] for r in rejects)
     assert reasons == {
         "unknown_category": 4,
@@ -125,6 +139,8 @@ def test_catalog_folder_maps_kaggle_rows_and_rejects_what_is_outside(tmp_path):
         "malformed_row": 1,
         "missing_image": 1,
         "broken_image": 1,
+        "duplicate": 1,
+        "conflicting_duplicate": 2,
     }
 
 

@@ -13,7 +13,8 @@ from fashion_assets.db.vectors import Hit as CoreHit
 from .schemas import Hit
 
 ITEM_FIELDS = ("item_id", "title", "brand", "price", "currency", "url", "category",
-               "category_specification", "gender", "season", "color", "fiber_composition",
+               "category_specification", "gender", "age_group", "season", "color",
+               "fiber_composition",
                "elasticity", "transparency", "isfleece", "specs", "image_key")  # fmt: skip
 
 

@@ -10,7 +10,12 @@ from fastapi import APIRouter, HTTPException
 from fashion_assets.catalog.vocabulary import GENDERS
 from fashion_assets.db.vectors import item_vector, search
 from fashion_assets.instructions.generator import styling_text
-from fashion_assets.instructions.styling import COMPLEMENTS, color_score, gender_ok
+from fashion_assets.instructions.styling import (
+    COMPLEMENTS,
+    color_score,
+    gender_ok,
+    wearer_after,
+)
 
 from .catalog import item_details, with_images
 from .clip_service import image_vectors
@@ -41,18 +46,20 @@ def _anchor(s: ServiceState, conn, body: RecommendIn) -> dict:
 
 
 def retrieve(conn, anchor: dict) -> list[Hit]:
-    """Per complementary slot, the nearest items (CLIP image vectors) of the same season and a
-    compatible gender, best colour match first; one per slot."""
+    """Per complementary slot, the nearest items (CLIP image vectors) of the same season and age
+    group and a gender that suits the outfit's wearer, best colour match first; one per slot."""
     query = item_vector(conn, anchor["item_id"])
-    genders = [g for g in GENDERS if gender_ok(anchor["gender"], g)]
-    chosen = []
+    wearer, chosen = anchor["gender"], []
     for slot in COMPLEMENTS.get(anchor["category"], ()):
-        filters = {"category": list(slot), "season": [anchor["season"]], "gender": genders}
+        filters = {"category": list(slot), "season": [anchor["season"]],
+                   "age_group": [anchor["age_group"]],
+                   "gender": [g for g in GENDERS if gender_ok(wearer, g)]}  # fmt: skip
         hits, _ = search(conn, query, k=CANDIDATES, filters=filters, exclude=anchor["item_id"])
         scored = [(color_score(anchor["color"], h.color), -h.distance, h) for h in hits]
         fitting = [entry for entry in scored if entry[0] > 0]
         if fitting:
             chosen.append(max(fitting, key=lambda entry: entry[:2])[2])
+            wearer = wearer_after(wearer, chosen[-1].gender)
     return with_images(conn, chosen)
 
 

@@ -6,7 +6,7 @@ from typing import Literal, get_type_hints
 
 from pydantic import BaseModel, Field, create_model, field_validator, model_validator
 
-from fashion_assets.catalog.vocabulary import CLOTHES
+from fashion_assets.catalog.vocabulary import values_of
 from fashion_assets.db.vectors import FILTER_COLUMNS
 from fashion_assets.db.vectors import Hit as CoreHit
 
@@ -21,6 +21,7 @@ class Filters(BaseModel):
     category: list[str] | None = None
     category_specification: list[str] | None = None
     gender: list[str] | None = None
+    age_group: list[str] | None = None
     season: list[str] | None = None
     color: list[str] | None = None
 
@@ -28,7 +29,7 @@ class Filters(BaseModel):
     def _in_vocabulary(self) -> Filters:
         for field in FILTER_COLUMNS:
             for value in getattr(self, field) or ():
-                if value not in CLOTHES[field]:
+                if value not in values_of(field):
                     raise ValueError(f"{field} {value!r} is not in the vocabulary")
         return self
 

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 import numpy as np
 from fastapi import APIRouter, File, HTTPException, Query, Response, UploadFile
 
-from fashion_assets.catalog.vocabulary import CLOTHES
+from fashion_assets.catalog.vocabulary import values_of
 from fashion_assets.db.vectors import FILTER_COLUMNS, item_vector, search
 
 from .catalog import item_details, table_version, with_images
@@ -89,7 +89,7 @@ async def search_by_image(
 @router.get("/vocabulary")
 def vocabulary() -> dict[str, list[str]]:
     """The values each filter accepts."""
-    return {field: list(CLOTHES[field]) for field in FILTER_COLUMNS}
+    return {field: list(values_of(field)) for field in FILTER_COLUMNS}
 
 
 @router.get("/items/{item_id}")

@@ -14,11 +14,12 @@ from fashion_assets.catalog.vocabulary import (
     FIELD_SCOPE,
     SPEC_FIELDS,
     category_specification_of,
+    values_of,
 )
 
 
 def _in(field: str):
-    allowed = CLOTHES[field]
+    allowed = values_of(field)
 
     def check(value: str) -> str:
         if value not in allowed:
@@ -35,6 +36,7 @@ Color = Annotated[str, _in("color")]
 Fiber = Annotated[str, _in("fiber_composition")]
 Degree = Annotated[str, _in("elasticity")]
 Fleece = Annotated[str, _in("isfleece")]
+AgeGroup = Annotated[str, _in("age_group")]
 
 
 STD_FIELDS = (
@@ -85,6 +87,7 @@ class Item(BaseModel):
     category: Category
     category_specification: str = ""
     gender: Gender
+    age_group: AgeGroup = "adult"
     season: Season
     color: Color
     fiber_composition: tuple[Fiber, ...] = ()
@@ -123,6 +126,7 @@ class Item(BaseModel):
         payload = {
             "title": self.title,
             "attributes": self.attributes(),
+            "age_group": self.age_group,
             "reinforced": self.reinforced.model_dump(by_alias=True),
             "image": image_sha256,
         }

@@ -45,6 +45,18 @@ KO: Mapping[str, Mapping[str, str]] = {
     },
     "pant.silhouette": {"skinny": "스키니", "normal": "일자", "wide": "와이드", "loose": "루즈",
                         "bell-bottom": "부츠컷", "Others": "기타"},
+    "top.length_type": {"crop": "크롭", "nomal": "기본", "long": "롱", "midi": "미디",
+                        "short": "숏"},
+    "top.sleeve_design": {"basic sleeve": "기본 소매", "ribbed sleeve": "립 소매",
+                          "shirt sleeve": "셔츠 소매", "puff sleeve": "퍼프 소매",
+                          "cape sleeve": "케이프 소매", "petal sleeve": "페탈 소매",
+                          "Others": "기타"},
+    "skirt.design": {"A-line and bell line": "A라인", "mermaid line": "머메이드 라인",
+                     "Others": "기타"},
+    "elasticity": {"none at all": "전혀 없음", "none": "없음", "contain": "있음",
+                   "contain little": "약간", "contain a lot": "좋음"},
+    "transparency": {"none at all": "전혀 없음", "none": "없음", "contain": "있음",
+                     "contain little": "약간", "contain a lot": "많음"},
 }
 EN_CATEGORY: Mapping[str, str] = {
     "01outer_01coat": "coat", "01outer_02jacket": "jacket", "01outer_03jumper": "jumper",
@@ -56,6 +68,27 @@ EN_CATEGORY: Mapping[str, str] = {
 # fmt: on
 
 assert all(set(KO[f]) == set(CLOTHES[f]) for f in KO), "Korean labels must cover each field"
+#: Who an item is for, as a shopper says it: (gender, age group) -> label.
+AUDIENCE: Mapping[str, Mapping[tuple[str, str], str]] = {
+    "ko": {("male", "adult"): "남성", ("female", "adult"): "여성", ("both", "adult"): "남녀공용",
+           ("male", "kids"): "남아", ("female", "kids"): "여아", ("both", "kids"): "아동"},
+    "en": {("male", "adult"): "men's", ("female", "adult"): "women's",
+           ("both", "adult"): "unisex", ("male", "kids"): "boys'",
+           ("female", "kids"): "girls'", ("both", "kids"): "kids'"},
+}  # fmt: skip
+
+
+def audience(gender: str, age_group: str = "adult", language: str = "ko") -> str:
+    """Who an item is for ("여성", "남녀공용", "여아"; "women's", "unisex", "girls'")."""
+    return AUDIENCE[language][(gender, age_group)]
+
+
+def for_whom(gender: str, age_group: str = "adult", language: str = "ko") -> str:
+    """The audience as a modifier: "여성용", "남녀공용" (never "남녀공용용"), "아동용"."""
+    word = audience(gender, age_group, language)
+    if language != "ko":
+        return word
+    return word if word.endswith(("용", "공용")) else f"{word}용"
 
 
 def label(field: str, value: str, language: str = "ko") -> str:

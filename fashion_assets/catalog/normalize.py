@@ -23,10 +23,11 @@ from fashion_assets.catalog.words import Lexicon, fold, tokens
 _GENDERS = Lexicon({
     "male": [
         "men", "man", "mens", "male", "boys", "boy", "gentlemen", "남성", "남자", "남성용", "맨즈",
+        "남아", "남아용",
     ],
     "female": [
         "women", "woman", "womens", "female", "girls", "girl", "ladies", "lady", "여성", "여자",
-        "여성용", "우먼", "우먼즈", "레이디스",
+        "여성용", "우먼", "우먼즈", "레이디스", "여아", "여아용",
     ],
     "both": [
         "unisex", "both", "all gender", "all genders", "gender neutral", "genderless", "공용",
@@ -36,6 +37,14 @@ _GENDERS = Lexicon({
 #: One-letter codes are genders only in a gender field, never inside a title.
 _GENDER_CODES = {"m": "male", "f": "female", "w": "female", "u": "both", "남": "male",
                  "여": "female"}
+_AGES = Lexicon({
+    "kids": [
+        "kids", "kid", "children", "child", "boys", "boy", "girls", "girl", "baby", "babies",
+        "infant", "newborn", "toddler", "junior", "youth", "아동", "키즈", "주니어", "유아", "베이비",
+        "어린이", "남아", "여아", "아기", "토들러",
+    ],
+    "adult": ["adult", "adults", "성인", "men", "women", "man", "woman", "ladies", "남성", "여성"],
+}, plurals=False)
 _FIBERS = Lexicon({
     "Cotton": ["cotton", "면", "코튼", "순면", "organic cotton", "pima cotton"],
     "Hemp": ["hemp", "linen", "flax", "마", "린넨", "리넨", "대마"],
@@ -140,6 +149,19 @@ def _gender_words(text: object, suffixes: bool) -> str | None:
     return named.pop() if len(named) == 1 else None
 
 
+def read_age_group(raw: object, *, whole_words: bool = False) -> str | None:
+    """ "kids" or "adult" when the text says so ("Boys", "키즈", "아동용", "Men"), else None.
+
+    With `whole_words` (titles) only whole words count and only "kids" is read: a title's
+    "Men" says the gender, and an adult item is what nothing else says anyway.
+    """
+    toks = [t.removesuffix("용") if len(t) > 2 and t.endswith("용") else t for t in tokens(raw)]
+    found = _AGES.find(toks, suffixes=not whole_words)
+    if whole_words:
+        return "kids" if any(m.value == "kids" for m in found) else None
+    return found[0].value if found else None
+
+
 def fiber_of(name: object) -> str | None:
     """The vocabulary fibre a fibre name means ("Organic Cotton" -> Cotton), or None."""
     return _exact("fiber_composition", name) or _FIBERS.rightmost(name)
@@ -147,11 +169,12 @@ def fiber_of(name: object) -> str | None:
 
 def normalize(field: str, raw: object) -> str | None:
     """The vocabulary value of `field` that `raw` spells, or None if it spells none."""
-    if field not in CLOTHES:
+    if field not in CLOTHES and field != "age_group":
         raise KeyError(f"{field!r} is not a vocabulary field")
     if raw is None or not str(raw).strip():
         return None
     readers = {
+        "age_group": read_age_group,
         "category": lambda r: read_category(r).category,
         "color": read_colour,
         "season": read_season,
@@ -175,13 +198,14 @@ def normalize_category(raw: str) -> str | None:
 def in_title(field: str, title: object) -> str | None:
     """The value of `field` a product title states with whole words, or None.
 
-    Only category, colour, season and gender can be read from a title.
+    Only category, colour, season, gender and age group can be read from a title.
     """
     readers = {
         "category": lambda t: category_in_title(t).category,
         "color": colour_in_title,
         "season": season_in_title,
         "gender": lambda t: _gender_words(t, suffixes=False),
+        "age_group": lambda t: read_age_group(t, whole_words=True),
     }
     return readers[field](title) if field in readers and title else None
 

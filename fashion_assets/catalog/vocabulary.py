@@ -122,6 +122,10 @@ CLOTHES: Final = MappingProxyType(
     }
 )
 
+#: Not in seed 004: whether a garment is made for adults or children. Shops state it (Boys,
+#: Girls, Kids, 아동, 키즈, a suggested age); an item nobody says is for children is for adults.
+AGE_GROUPS: Final = ("adult", "kids")
+
 #: The `reinforced_feature_value` block: free-text fields kept from the source as written.
 REINFORCED_FIELDS: Final = (
     "category",
@@ -132,6 +136,11 @@ REINFORCED_FIELDS: Final = (
 )
 
 _SPEC_BY_PREFIX: Final = {"01": "outer", "02": "top", "03": "onepiece", "04": "bottom"}
+
+
+def values_of(field: str) -> tuple[str, ...]:
+    """The allowed values of a field: a `CLOTHES` field, or `age_group`."""
+    return AGE_GROUPS if field == "age_group" else CLOTHES[field]
 
 
 def category_specification_of(category: str) -> str:

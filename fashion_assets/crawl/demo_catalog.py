@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from fashion_assets.catalog.labels import KO
+from fashion_assets.catalog.labels import AUDIENCE, KO
 from fashion_assets.catalog.vocabulary import (
     CATEGORIES,
     COLORS,
@@ -179,6 +179,8 @@ _ACCESSORIES = (
 )
 # fmt: on
 PATTERNS = ("solid", "solid", "stripe", "dots", "check")
+#: How a title names who a garment is for: 남성, 여성, 남녀공용; children's: 남아, 여아, 아동.
+KO_AUDIENCE = AUDIENCE["ko"]
 
 
 @dataclass(frozen=True)
@@ -195,6 +197,7 @@ class DemoProduct:
     gender: str
     season: str
     color: str
+    age_group: str
     color_label: str
     rgb: tuple[int, int, int]
     material: str
@@ -262,7 +265,8 @@ def demo_product(i: int, items: int, seed: int = 7, opened_on: date = OPENED_ON)
         sleeve,
         rng.choice(_NOUNS[category]),
     ]
-    gender_ko = {"male": "남성", "female": "여성", "both": "남녀공용"}[gender]
+    age_group = "kids" if i % 16 == 7 else "adult"  # one garment in 16 is children's
+    gender_ko = KO_AUDIENCE[(gender, age_group)]
     brand = _BRANDS[rng.randrange(len(_BRANDS))]
     title = f"[{brand}] {gender_ko} {' '.join(w for w in words if w)} {color_label}"
     title += rng.choice(_SUFFIXES)
@@ -277,6 +281,7 @@ def demo_product(i: int, items: int, seed: int = 7, opened_on: date = OPENED_ON)
         gender=gender,
         season=season,
         color=color,
+        age_group=age_group,
         color_label=color_label,
         rgb=rgb,
         material=material,
@@ -343,6 +348,7 @@ def demo_accessory(j: int, seed: int = 7, opened_on: date = OPENED_ON) -> DemoPr
         gender="both",
         season="spring&fall",
         color=color,
+        age_group="adult",
         color_label=color_label,
         rgb=rgb,
         material="면 100%",
@@ -369,7 +375,7 @@ def demo_item_rows(items: int, seed: int = 7) -> list[dict[str, object]]:
         {
             "item_id": f"demo_shop:{p.sku}", "title": p.title, "category": p.category,
             "category_specification": category_specification_of(p.category),
-            "gender": p.gender, "season": p.season, "color": p.color,
+            "gender": p.gender, "age_group": p.age_group, "season": p.season, "color": p.color,
             "fiber_composition": ["Wool", "Polyester"] if p.season == "winter" else ["Cotton"],
             "elasticity": p.elasticity, "transparency": p.transparency, "isfleece": p.isfleece,
             "specs": p.specs, "image_key": f"images/{p.index % 100:02d}/{p.sku}.jpg",

@@ -44,7 +44,11 @@ def _jsonld(p: DemoProduct) -> dict[str, object]:
         "color": p.color_label,
         "material": p.material,
         "category": p.category_label,
-        "audience": {"@type": "PeopleAudience", "suggestedGender": audience},
+        "audience": {
+            "@type": "PeopleAudience",
+            "suggestedGender": audience,
+            **({"suggestedMaxAge": 12} if p.age_group == "kids" else {}),
+        },
         "releaseDate": p.listed_on.isoformat(),
         "offers": {
             "@type": "Offer",

@@ -33,6 +33,7 @@ MAPPABLE_FIELDS = (
     "elasticity",
     "transparency",
     "isfleece",
+    "age_group",
     "specification.metadata",
     *SPEC_FIELDS,
 )
@@ -48,6 +49,7 @@ _NAMES: dict[str, tuple[str, ...]] = {
     "gender": ("gender", "suggestedgender", "성별", "대상", "department", "target gender",
                "target_gender"),
     "season": ("season", "계절", "시즌", "계절감", "seasons", "착용시기", "착용 시기"),
+    "age_group": ("age_group", "age group", "agegroup", "연령", "연령대", "대상연령", "사용연령"),
     "elasticity": ("elasticity", "신축성", "stretch"),
     "transparency": ("transparency", "비침", "비침정도", "sheer", "sheerness"),
     "isfleece": ("isfleece", "기모", "fleece", "안감"),

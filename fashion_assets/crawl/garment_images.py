@@ -72,6 +72,18 @@ def _shade(rgb: tuple[int, int, int], factor: float) -> tuple[int, int, int]:
     return r, g, b
 
 
+def _hangtag(draw: ImageDraw.ImageDraw, seed: int) -> None:
+    """A hang tag in the corner whose printed code is the product's own (24 bits of `seed`), so
+    no two products of a shop share a photo, as in a real shop."""
+    x0, y0, cell = SIZE - 30, 6, 6
+    draw.rectangle((x0 - 2, y0 - 2, x0 + 4 * cell + 1, y0 + 6 * cell + 1), fill=(250, 250, 250),
+                   outline=(150, 150, 150))  # fmt: skip
+    for bit in range(24):
+        if (seed >> bit) & 1:
+            x, y = x0 + (bit % 4) * cell, y0 + (bit // 4) * cell
+            draw.rectangle((x, y, x + cell - 2, y + cell - 2), fill=(40, 40, 40))
+
+
 def draw_garment(
     category: str | None,
     rgb: tuple[int, int, int],
@@ -119,6 +131,7 @@ def draw_garment(
     img.paste(fill, (0, 0), mask)
     for part in parts:
         draw.polygon(px(part), outline=_shade(rgb, 0.6) if sum(rgb) > 120 else (90, 90, 90))
+    _hangtag(draw, seed)
     out = io.BytesIO()
     img.save(out, format="JPEG", quality=85)
     return out.getvalue()

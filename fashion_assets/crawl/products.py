@@ -136,8 +136,9 @@ def _image(value: Any, page: PageData) -> str | None:
     return None
 
 
-def parse_price(value: Any) -> float | None:
-    """A price from "59.00", "89,000원", 89000, "₩89,000" or "12,50"; None when none is there."""
+def parse_number(value: Any) -> float | None:
+    """The number in a price or an age: "59.00", "89,000원", 89000, "₩89,000", "12,50" (a
+    decimal comma); None when there is none."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     match = _PRICE.search(str(value or ""))
@@ -165,8 +166,21 @@ def _offer(value: Any, page: PageData) -> tuple[float | None, str | None]:
         )
         currency = _text(offer.get("priceCurrency") or spec.get("priceCurrency"), page)
         if raw is not None:
-            return parse_price(raw), currency
+            return parse_number(raw), currency
     return None, None
+
+
+def _age_of(audience: Mapping[str, Any], page: PageData) -> str | None:
+    """ "kids" or "adult" from a PeopleAudience's suggested ages (years), or None."""
+    age = page.deref(audience.get("suggestedAge"))
+    age = age if isinstance(age, dict) else {}
+    low = parse_number(audience.get("suggestedMinAge") or age.get("minValue"))
+    high = parse_number(audience.get("suggestedMaxAge") or age.get("maxValue"))
+    if high is not None and high <= 14:
+        return "kids"
+    if low is not None and low >= 13:
+        return "adult"
+    return None
 
 
 def _is_product(node: Any) -> bool:
@@ -196,6 +210,7 @@ def _entity(node: Mapping[str, Any], source: str, page: PageData, fmap: FieldMap
     pairs: list[tuple[str, Any]] = [(k, v) for k, v in node.items() if k not in _NOT_ATTRIBUTES]
     if isinstance(audience, dict):
         pairs += [(k, v) for k, v in audience.items() if not k.startswith("@")]
+        e.add("age_group", source, _age_of(audience, page))
     for prop in _listify(node.get("additionalProperty")):
         prop = page.deref(prop)
         if isinstance(prop, dict) and (prop.get("name") or prop.get("propertyID")):
@@ -303,7 +318,7 @@ def _page_entity(page: PageData, fmap: FieldMap) -> tuple[Entity, bool]:
     image = first.get("og:image:secure_url") or first.get("og:image")
     e.set("image", urljoin(page.url, image) if image else None, "opengraph")
     for key in ("product:price:amount", "og:price:amount", "product:sale_price:amount"):
-        e.set("price", parse_price(first.get(key)), "opengraph")
+        e.set("price", parse_number(first.get(key)), "opengraph")
     for key in ("product:price:currency", "og:price:currency"):
         e.set("currency", first.get(key), "opengraph")
     e.set("sku", first.get("product:retailer_item_id"), "opengraph")
@@ -326,7 +341,7 @@ def _page_entity(page: PageData, fmap: FieldMap) -> tuple[Entity, bool]:
             stated |= target in ("sku", "name")
             e.set(target, value, "table")
         elif target == "price":
-            e.set("price", parse_price(value), "table")
+            e.set("price", parse_number(value), "table")
     return e, stated
 
 
@@ -341,7 +356,7 @@ def _located(page: PageData, fmap: FieldMap) -> Entity:
         if name == "image":
             e.set("image", urljoin(page.url, values[0]), "field_map")
         elif name == "price":
-            e.set("price", parse_price(values[0]), "field_map")
+            e.set("price", parse_number(values[0]), "field_map")
         elif name in IDENTITY_FIELDS:
             e.set(name, values[0], "field_map")
         else:

@@ -23,6 +23,7 @@ ITEM_COLUMNS: tuple[str, ...] = (
     "category",
     "category_specification",
     "gender",
+    "age_group",
     "season",
     "color",
     "fiber_composition",
@@ -56,6 +57,8 @@ class UpsertCounts:
 
 
 def _cell(column: str, value: object) -> object:
+    if column == "age_group":  # rows cleaned before age groups existed are adults' items
+        return value or "adult"
     if column in _JSON:
         return json.dumps(value if value is not None else {}, ensure_ascii=False)
     if column in ("fiber_composition", "warnings"):
@@ -129,7 +132,7 @@ def replace_rejects(
 #: What the item tower reads of an item.
 TOWER_COLUMNS = (
     "item_id", "content_hash", "title", "category", "category_specification", "gender", "season",
-    "color", "fiber_composition", "elasticity", "transparency", "isfleece", "specs",
+    "color", "age_group", "fiber_composition", "elasticity", "transparency", "isfleece", "specs",
 )  # fmt: skip
 
 

@@ -91,6 +91,14 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         );
         """,
     ),
+    (
+        4,
+        """
+        ALTER TABLE items ADD COLUMN age_group text NOT NULL DEFAULT 'adult';
+        ALTER TABLE IF EXISTS item_vectors ADD COLUMN age_group text NOT NULL DEFAULT 'adult';
+        ALTER TABLE IF EXISTS tower_vectors ADD COLUMN age_group text NOT NULL DEFAULT 'adult';
+        """,
+    ),
 )
 
 _LOCK_ID = 0x6661736869  # "fashi": one advisory lock id for schema changes

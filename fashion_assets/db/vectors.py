@@ -18,7 +18,7 @@ import psycopg
 from pgvector.psycopg import register_vector
 from psycopg import sql
 
-FILTER_COLUMNS = ("category", "category_specification", "gender", "season", "color")
+FILTER_COLUMNS = ("category", "category_specification", "gender", "age_group", "season", "color")
 LIVE = "item_vectors"
 TOWER = "tower_vectors"
 #: What a search can compare against: table and vector column.
@@ -92,7 +92,7 @@ def live_version(conn: psycopg.Connection) -> str | None:
 
 _SELECT = """
     SELECT i.item_id, i.content_hash, i.title, i.category, i.category_specification, i.gender,
-           i.season, i.color, e.image_embedding, e.text_embedding
+           i.season, i.color, i.age_group, e.image_embedding, e.text_embedding
     FROM items i JOIN item_embeddings e
       ON e.item_id = i.item_id AND e.model_version = %(version)s AND e.content_hash = i.content_hash
 """
@@ -125,8 +125,9 @@ def _update_in_place(conn: psycopg.Connection, version: str) -> Published:
             f"DELETE FROM {LIVE} v WHERE NOT EXISTS (SELECT 1 FROM items i "
             "WHERE i.item_id = v.item_id AND i.content_hash = v.content_hash)"
         ).rowcount
+        columns = ", ".join((*ITEM_FIELDS, "image_embedding", "text_embedding"))
         added = conn.execute(
-            f"INSERT INTO {LIVE} SELECT * FROM ({_SELECT}) s "
+            f"INSERT INTO {LIVE} ({columns}) SELECT {columns} FROM ({_SELECT}) s "
             f"WHERE NOT EXISTS (SELECT 1 FROM {LIVE} v WHERE v.item_id = s.item_id)",
             {"version": version},
         ).rowcount
@@ -139,11 +140,11 @@ def _update_in_place(conn: psycopg.Connection, version: str) -> Published:
 _ITEM_COLUMNS = (
     "item_id text PRIMARY KEY, content_hash text NOT NULL, title text NOT NULL, "
     "category text NOT NULL, category_specification text NOT NULL, gender text NOT NULL, "
-    "season text NOT NULL, color text NOT NULL"
+    "season text NOT NULL, color text NOT NULL, age_group text NOT NULL"
 )
 #: Item columns a vectors table copies from `items`, in table order.
 ITEM_FIELDS = ("item_id", "content_hash", "title", "category", "category_specification", "gender",
-               "season", "color")  # fmt: skip
+               "season", "color", "age_group")  # fmt: skip
 
 
 def _build_and_swap(
@@ -194,7 +195,10 @@ def _rebuild_and_swap(
     conn: psycopg.Connection, version: str, dim: int, build_memory: str
 ) -> Published:
     def fill(new: sql.Identifier) -> None:
-        conn.execute(sql.SQL("INSERT INTO {} ").format(new) + sql.SQL(_SELECT),
+        columns = sql.SQL(", ").join(
+            map(sql.Identifier, (*ITEM_FIELDS, "image_embedding", "text_embedding"))
+        )
+        conn.execute(sql.SQL("INSERT INTO {} ({}) ").format(new, columns) + sql.SQL(_SELECT),
                      {"version": version})  # fmt: skip
 
     rows = _build_and_swap(

@@ -7,6 +7,7 @@ import pandas as pd
 
 from fashion_assets.instructions.augment import augment_rows
 from fashion_assets.instructions.generator import COLUMNS, GeneratorConfig, generate
+from fashion_assets.instructions.quality import audit, contradictions
 from fashion_assets.instructions.templates import TEMPLATE_VERSION
 from fashion_assets.instructions.training_set import (
     MIN_PER_ITEM,
@@ -50,6 +51,18 @@ def _missing_images(store: ObjectStore, keys) -> list[str]:
     check_specs=[
         dg.AssetCheckSpec("schema_valid", asset="instruction_data", blocking=True),
         dg.AssetCheckSpec("image_keys_exist", asset="instruction_data", blocking=True),
+        dg.AssetCheckSpec(
+            "one_answer_per_image",
+            asset="instruction_data",
+            blocking=True,
+            description="No two rows with the same image and task give different answers.",
+        ),
+        dg.AssetCheckSpec(
+            "instruction_quality",
+            asset="instruction_data",
+            description="Ungrounded claims, contradictions, Korean particle errors and unmet "
+            "request constraints per task (all 0 to pass), with sample rows per task.",
+        ),
     ],
     description="Instruction pairs for the day's items: one parquet per partition in the object "
     "store (instruction_id, item_id, task, season, category, category_specification, language, "
@@ -102,6 +115,36 @@ def instruction_data(
     yield dg.AssetCheckResult(
         check_name="image_keys_exist", passed=not missing, metadata={"missing": missing[:20]}
     )
+    yield _one_answer_per_image(rows)
+    report = audit(rows, filtered_items.to_dict("records"))
+    samples = [
+        {"task": task, "prompt": q, "answer": a}
+        for task, pairs in report.samples.items()
+        for q, a in pairs
+    ]
+    yield dg.AssetCheckResult(
+        check_name="instruction_quality",
+        passed=report.clean(),
+        metadata={
+            "by_task": md_table(pd.DataFrame(report.table()), rows=20),
+            "examples": dg.MetadataValue.json(dict(report.examples)),
+            "samples": md_table(pd.DataFrame(samples), rows=30),
+        },
+    )
+
+
+def _one_answer_per_image(rows) -> dg.AssetCheckResult:
+    conflicts = contradictions(rows)
+    return dg.AssetCheckResult(
+        check_name="one_answer_per_image",
+        passed=not conflicts,
+        metadata={
+            "conflicts": len(conflicts),
+            "examples": dg.MetadataValue.json(
+                {" ".join(key): answers for key, answers in list(conflicts.items())[:5]}
+            ),
+        },
+    )
 
 
 class TrainingSetConfig(dg.Config):
@@ -119,6 +162,7 @@ class TrainingSetConfig(dg.Config):
         dg.AssetCheckSpec("instructions_per_item", asset="vlm_training_set"),
         dg.AssetCheckSpec("seasons_and_specs_present", asset="vlm_training_set"),
         dg.AssetCheckSpec("image_keys_exist", asset="vlm_training_set", blocking=True),
+        dg.AssetCheckSpec("one_answer_per_image", asset="vlm_training_set", blocking=True),
     ],
     description=f"Every instruction partition merged into the conversation format of unsloth's "
     f"vision fine-tuning: {TRAINING_PREFIX}/train.jsonl and eval.jsonl, split by item.",
@@ -173,3 +217,4 @@ def vlm_training_set(
     yield dg.AssetCheckResult(
         check_name="image_keys_exist", passed=not missing, metadata={"missing": missing[:20]}
     )
+    yield _one_answer_per_image(rows)

@@ -16,9 +16,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fashion_assets.catalog.item import std_attributes
-from fashion_assets.catalog.labels import label
+from fashion_assets.catalog.labels import audience, for_whom, label
 from fashion_assets.catalog.vocabulary import SEASONS
+from fashion_assets.instructions.grounding import facts, facts_line, title_states, visible
 from fashion_assets.instructions.styling import NEUTRALS, CatalogueIndex, recommend
 from fashion_assets.instructions.templates import (
     ANSWERS,
@@ -26,6 +26,7 @@ from fashion_assets.instructions.templates import (
     PROMPTS,
     TASKS,
     TEMPLATE_VERSION,
+    render,
 )
 
 Row = Mapping[str, Any]
@@ -64,61 +65,74 @@ class _Pair:
     prompt: str
     answer: str
     template: int
+    variant: str = ""
 
 
 def _lab(item: Row, field: str, lang: str) -> str:
     return label(field, item[field], lang)
 
 
-def _fibers(item: Row, lang: str) -> str:
+def _fibers(item: Row, lang: str) -> str | None:
     fibers = list(
         item.get("fiber_composition") if item.get("fiber_composition") is not None else []
     )
-    if not fibers:
-        return "혼방" if lang == "ko" else "mixed fibres"
-    return ", ".join(label("fiber_composition", f, lang) for f in fibers)
+    return ", ".join(label("fiber_composition", f, lang) for f in fibers) if fibers else None
 
 
-def _prompt(task: str, lang: str, rng: random.Random, **fields: str) -> tuple[str, int]:
+def _prompt(task: str, lang: str, rng: random.Random, **fields: object) -> tuple[str, int]:
     options = PROMPTS[task][lang]
     idx = rng.randrange(len(options))
-    return options[idx].format(**fields), idx
+    return render(options[idx], lang, **fields), idx
 
 
-def _attributes_json(item: Row) -> str:
-    return json.dumps(std_attributes(item), ensure_ascii=False)
+def _json(attributes: Mapping[str, object]) -> str:
+    return json.dumps(dict(attributes), ensure_ascii=False)
 
 
 def _attributes(item: Row, _: CatalogueIndex, rng: random.Random, lang: str) -> _Pair:
-    prompt, idx = _prompt("attributes", lang, rng)
-    return _Pair(prompt, _attributes_json(item), idx)
+    """Photo -> the attributes it shows; with the seller's sheet, those facts as well."""
+    if rng.random() < 0.5:
+        prompt, idx = _prompt("attributes", lang, rng)
+        return _Pair(prompt, _json(visible(item)), idx)
+    prompt, idx = _prompt("attributes_with_facts", lang, rng, facts=facts_line(item, lang))
+    answer = {**visible(item), **facts(item)}
+    return _Pair(prompt, _json(answer), idx, "+facts")
+
+
+def _details(item: Row, lang: str) -> str:
+    a = ANSWERS[lang]
+    specs = item.get("specs") or {}
+    parts = [
+        a[key].format(**{slot: label(field, specs[field], lang)})
+        for field, key, slot in (
+            ("top.sleeve_length_type", "details_sleeve", "sleeve"),
+            ("top.neck_color_design", "details_neck", "neck"),
+            ("top.length_type", "details_length", "length"),
+            ("pant.silhouette", "details_fit", "fit"),
+        )
+        if field in specs
+    ]
+    return "".join(parts)
 
 
 def _description(item: Row, _: CatalogueIndex, rng: random.Random, lang: str) -> _Pair:
-    a = ANSWERS[lang]
-    specs = item.get("specs") or {}
-    details = ""
-    if "top.sleeve_length_type" in specs:
-        details += a["details_sleeve"].format(
-            sleeve=label("top.sleeve_length_type", specs["top.sleeve_length_type"], lang)
-        )
-    if "top.neck_color_design" in specs:
-        neck = label("top.neck_color_design", specs["top.neck_color_design"], lang)
-        details += a["details_neck"].format(neck=neck)
-    if "pant.silhouette" in specs:
-        details += a["details_fit"].format(
-            fit=label("pant.silhouette", specs["pant.silhouette"], lang)
-        )
-    answer = a["description"].format(
-        color=_lab(item, "color", lang), category=_lab(item, "category", lang),
-        gender=_lab(item, "gender", lang), season=_lab(item, "season", lang),
-        fibers=_fibers(item, lang), details=details,
+    """Photo + product sheet -> a description of what both show."""
+    a, age = ANSWERS[lang], item.get("age_group", "adult")
+    answer = render(
+        a["description"], lang, color=_lab(item, "color", lang),
+        category=_lab(item, "category", lang), details=_details(item, lang),
+        for_whom=for_whom(item["gender"], age, lang), audience=audience(item["gender"], age, lang),
+        season=_lab(item, "season", lang),
     )  # fmt: skip
-    prompt, idx = _prompt("description", lang, rng)
+    fibers = _fibers(item, lang)
+    if fibers:  # a sheet without fibres: nothing is said about them
+        answer += a["description_fibers"].format(fibers=fibers)
+    prompt, idx = _prompt("description", lang, rng, facts=facts_line(item, lang))
     return _Pair(prompt, answer, idx)
 
 
 def _season(item: Row, _: CatalogueIndex, rng: random.Random, lang: str) -> _Pair:
+    """Photo + product sheet + a season -> whether it suits, with the sheet's reasons."""
     a = ANSWERS[lang]
     asked = rng.choice(SEASONS)
     fibers = set(item.get("fiber_composition") if item.get("fiber_composition") is not None else [])
@@ -137,8 +151,10 @@ def _season(item: Row, _: CatalogueIndex, rng: random.Random, lang: str) -> _Pai
         )
     fields = {"asked": label("season", asked, lang), "season": _lab(item, "season", lang),
               "reasons": " ".join(reasons)}  # fmt: skip
-    answer = a["season_yes" if asked == item["season"] else "season_no"].format(**fields)
-    prompt, idx = _prompt("season", lang, rng, season=label("season", asked, lang))
+    answer = render(a["season_yes" if asked == item["season"] else "season_no"], lang, **fields)
+    prompt, idx = _prompt(
+        "season", lang, rng, season=label("season", asked, lang), facts=facts_line(item, lang)
+    )
     return _Pair(prompt, answer.strip(), idx)
 
 
@@ -148,48 +164,69 @@ def _why(item: Row, other: Row, lang: str) -> str:
         return a["why_neutral"]
     if other["color"] == item["color"]:
         return a["why_same"]
-    return a["why_pair"].format(a=_lab(item, "color", lang), b=_lab(other, "color", lang))
+    return render(a["why_pair"], lang, a=_lab(item, "color", lang), b=_lab(other, "color", lang))
 
 
 def styling_text(item: Row, partners: Sequence[Row], lang: str = "ko") -> str:
     """The rule-based styling answer: the partners, why each fits, and the season."""
     a = ANSWERS[lang]
-    lines = [a["styling_intro"].format(item=_lab(item, "category", lang))]
+    lines = [render(a["styling_intro"], lang, item=_lab(item, "category", lang))]
     for p in partners:
-        lines.append(a["styling_line"].format(
-            title=p["title"], item_id=p["item_id"], category=_lab(p, "category", lang),
-            color=_lab(p, "color", lang), why=_why(item, p, lang)))  # fmt: skip
-    lines.append(a["styling_outro"].format(season=_lab(item, "season", lang)))
+        lines.append(render(
+            a["styling_line"], lang, title=p["title"], item_id=p["item_id"],
+            category=_lab(p, "category", lang), color=_lab(p, "color", lang),
+            why=_why(item, p, lang)))  # fmt: skip
+    lines.append(render(a["styling_outro"], lang, season=_lab(item, "season", lang)))
     return "\n".join(lines)
 
 
 def _styling(item: Row, index: CatalogueIndex, rng: random.Random, lang: str) -> _Pair | None:
+    """Photo + product sheet -> an outfit of catalogue items that fit with it."""
     partners = recommend(item, index, seed=str(rng.random()))
     if not partners:
         return None
-    prompt, idx = _prompt("styling", lang, rng)
+    prompt, idx = _prompt("styling", lang, rng, facts=facts_line(item, lang))
     return _Pair(prompt, styling_text(item, partners, lang), idx)
 
 
 def _title_attributes(item: Row, _: CatalogueIndex, rng: random.Random, lang: str) -> _Pair:
+    """Title -> only the attributes the title states."""
     prompt, idx = _prompt("title_attributes", lang, rng, title=item["title"])
-    return _Pair(prompt, _attributes_json(item), idx)
+    return _Pair(prompt, _json(title_states(item)), idx)
+
+
+def request_of(item: Row) -> dict[str, str]:
+    """The constraints of a shopping request built around an item."""
+    return {f: item[f] for f in ("category", "season", "color", "gender")} | {
+        "age_group": item.get("age_group", "adult")
+    }
+
+
+def satisfies(candidate: Row, request: Mapping[str, str]) -> bool:
+    """Whether an item meets every constraint of a request: category, season, colour and age
+    group exactly; a men's or women's request takes unisex items too, a unisex request only
+    unisex ones."""
+    same = all(candidate.get(f, "adult") == v for f, v in request.items() if f != "gender")
+    wanted, gender = request["gender"], candidate["gender"]
+    return same and (gender == wanted or (wanted != "both" and gender == "both"))
 
 
 def _shopping(item: Row, index: CatalogueIndex, rng: random.Random, lang: str) -> _Pair:
-    pool = [
-        p
-        for p in index.pool(item["category"], item["season"], item["color"], item["gender"])
-        if p["item_id"] != item["item_id"]
-    ]
+    """A request for the item's kind -> catalogue items that meet every constraint."""
+    request = request_of(item)
+    candidates = index.pool(*(request[f] for f in ("category", "season", "color", "gender",
+                                                     "age_group")))  # fmt: skip
+    pool = [p for p in candidates if p["item_id"] != item["item_id"] and satisfies(p, request)]
     picks = [item, *rng.sample(pool, min(2, len(pool)))]
     a = ANSWERS[lang]
     lines = [a["shopping_intro"]]
     lines += [a["shopping_line"].format(title=p["title"], item_id=p["item_id"]) for p in picks]
+    age = item.get("age_group", "adult")
     prompt, idx = _prompt(
         "shopping_request", lang, rng, season=_lab(item, "season", lang),
-        gender=_lab(item, "gender", lang), category=_lab(item, "category", lang),
-        color=_lab(item, "color", lang),
+        audience=audience(item["gender"], age, lang), audience_en=audience(item["gender"], age,
+        "en").removesuffix("'s").removesuffix("'"), for_whom=for_whom(item["gender"], age, lang),
+        category=_lab(item, "category", lang), color=_lab(item, "color", lang),
     )  # fmt: skip
     return _Pair(prompt, "\n".join(lines), idx)
 
@@ -248,7 +285,7 @@ def generate(items: Sequence[Row], config: GeneratorConfig | None = None) -> lis
                 "season": item["season"], "category": item["category"],
                 "category_specification": item["category_specification"], "language": lang,
                 "messages": msgs, "image_key": item["image_key"] if with_image else None,
-                "template_id": f"{task}.{lang}.{pair.template}",
+                "template_id": f"{task}.{lang}.{pair.template}{pair.variant}",
                 "generator_version": TEMPLATE_VERSION,
             })  # fmt: skip
     return list(rows.values())

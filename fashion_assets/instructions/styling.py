@@ -2,7 +2,9 @@
 
 Three rules decide whether two items can be worn together:
 - complementary categories (`COMPLEMENTS`): a top wants a bottom and an outer, a dress an outer;
-- season and gender consistency (`season_ok`, `gender_ok`): same season; "both" fits anyone;
+- season, age group and gender consistency (`season_ok`, `gender_ok`): same season, same age
+  group (children's clothes go with children's clothes); "both" fits anyone, but one outfit is
+  worn by one person, so once a partner is men's or women's the rest follow it;
 - colour harmony (`COLOR_HARMONY`): neutrals go with everything; other colours have listed
   partners; two loud colours together score lowest.
 `recommend` picks, for each complementary slot, the best-scoring catalogue item, ties broken
@@ -75,15 +77,21 @@ def gender_ok(a: str, b: str) -> bool:
 
 
 def compatible(a: Item, b: Item) -> bool:
-    """Whether `b` may complete an outfit around `a` (a complementary category, same season,
-    consistent gender, colours that do not clash)."""
+    """Whether `b` may complete an outfit around `a` (a complementary category, same season and
+    age group, consistent gender, colours that do not clash)."""
     slots = COMPLEMENTS.get(a["category"], ())
     return (
         any(b["category"] in slot for slot in slots)
         and season_ok(a["season"], b["season"])
+        and a.get("age_group", "adult") == b.get("age_group", "adult")
         and gender_ok(a["gender"], b["gender"])
         and color_score(a["color"], b["color"]) > 0
     )
+
+
+def wearer_after(wearer: str, partner_gender: str) -> str:
+    """Whom an outfit is for once a partner joins: a unisex outfit takes the partner's gender."""
+    return partner_gender if wearer == "both" else wearer
 
 
 def recommend(item: Item, catalogue: CatalogueIndex, seed: str = "") -> list[Item]:
@@ -94,6 +102,7 @@ def recommend(item: Item, catalogue: CatalogueIndex, seed: str = "") -> list[Ite
     but reproducible partners. Slots with no compatible item are skipped.
     """
     chosen: list[Item] = []
+    wearer, age = item["gender"], item.get("age_group", "adult")
     for slot in COMPLEMENTS.get(item["category"], ()):
         best: tuple[int, int] | None = None
         pool: list[Item] = []
@@ -103,7 +112,7 @@ def recommend(item: Item, catalogue: CatalogueIndex, seed: str = "") -> list[Ite
                 key = (-score, rank)
                 if score == 0 or (best is not None and key > best):
                     continue
-                found = catalogue.pool(category, item["season"], color, item["gender"])
+                found = catalogue.pool(category, item["season"], color, wearer, age)
                 if not found:
                     continue
                 if best is None or key < best:
@@ -113,25 +122,30 @@ def recommend(item: Item, catalogue: CatalogueIndex, seed: str = "") -> list[Ite
         if pool:
             digest = hashlib.sha256(f"{seed}:{item['item_id']}:{len(chosen)}".encode()).digest()
             chosen.append(pool[int.from_bytes(digest[:8], "big") % len(pool)])
+            wearer = wearer_after(wearer, chosen[-1]["gender"])
     return chosen
 
 
 class CatalogueIndex:
-    """Items grouped by (category, season, colour, gender) for constant-time candidate lookup."""
+    """Items grouped by (category, season, colour, gender, age group) for constant-time
+    candidate lookup."""
 
     def __init__(self, items: Iterable[Item]):
-        self._groups: dict[tuple[str, str, str, str], list[Item]] = {}
+        self._groups: dict[tuple[str, str, str, str, str], list[Item]] = {}
         for it in sorted(items, key=lambda i: i["item_id"]):
-            key = (it["category"], it["season"], it["color"], it["gender"])
+            key = (it["category"], it["season"], it["color"], it["gender"],
+                   it.get("age_group", "adult"))  # fmt: skip
             self._groups.setdefault(key, []).append(it)
 
-    def pool(self, category: str, season: str, color: str, gender: str) -> list[Item]:
-        """Items of a category, season and colour whose gender suits `gender`."""
+    def pool(
+        self, category: str, season: str, color: str, gender: str, age_group: str = "adult"
+    ) -> list[Item]:
+        """Items of a category, season, colour and age group whose gender suits `gender`."""
         return [
             it
             for g in GENDERS
             if gender_ok(gender, g)
-            for it in self._groups.get((category, season, color, g), ())
+            for it in self._groups.get((category, season, color, g, age_group), ())
         ]
 
 

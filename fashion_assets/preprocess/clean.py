@@ -1,13 +1,16 @@
 """From raw records and image rows to validated items and reasoned rejects.
 
 Deterministic: records are processed in URL order, so the first URL of a product wins and its
-other URLs are rejected as duplicates, whatever order the crawl finished in.
+other URLs are rejected as duplicates, whatever order the crawl finished in. The same image
+bytes are one item whatever the titles say (`clean`).
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -19,7 +22,13 @@ from fashion_assets.catalog.vocabulary import FIELD_SCOPE
 from fashion_assets.crawl.crawler import PAGE_FAILURES
 from fashion_assets.crawl.images import IMAGE_FAILURES
 
-ITEM_FAILURES = ("missing_field", "unknown_category", "invalid_value", "duplicate")
+ITEM_FAILURES = (
+    "missing_field",
+    "unknown_category",
+    "invalid_value",
+    "duplicate",
+    "conflicting_duplicate",
+)
 #: Every reason a reject may carry.
 REJECT_REASONS = (*PAGE_FAILURES, *IMAGE_FAILURES, *ITEM_FAILURES)
 _REQUIRED = ("gender", "season", "color")
@@ -74,6 +83,19 @@ def _required(name: str, candidates: Candidates, title: str) -> tuple[str, str, 
     raise Rejected("invalid_value", f"{name} {raw!r} is not in the vocabulary{hint}")
 
 
+def _age_group(fields: Mapping[str, Candidates], title: str) -> tuple[str, str]:
+    """What an age field says; else kids when a gender ("Boys", "여아") or a title word ("Kids",
+    "키즈") says so (a shop's "Women" says the gender, not the age); else adult."""
+    for source, raw in fields.get("age_group", []):
+        found = normalize("age_group", raw)
+        if found:
+            return found, source
+    for source, raw in fields.get("gender", []):
+        if normalize("age_group", raw) == "kids":
+            return "kids", source
+    return ("kids", "title") if in_title("age_group", title) else ("adult", "default")
+
+
 def _optional(name: str, candidates: Candidates, warnings: list[str]) -> tuple[str, str] | None:
     for source, raw in candidates:
         value = normalize(name, raw)
@@ -110,6 +132,7 @@ def _item(source: str, record: Mapping[str, Any]) -> tuple[Item, dict[str, str],
     raws: dict[str, str] = {}
     for name in _REQUIRED:
         values[name], provenance[name], raws[name] = _required(name, fields.get(name, []), title)
+    values["age_group"], provenance["age_group"] = _age_group(fields, title)
     for name in _OPTIONAL:
         found = _optional(name, fields.get(name, []), warnings)
         if found:
@@ -156,6 +179,43 @@ def _item(source: str, record: Mapping[str, Any]) -> tuple[Item, dict[str, str],
     return item, provenance, warnings
 
 
+@dataclass
+class _Kept:
+    item: Item
+    where: str
+    image: Mapping[str, Any]
+    provenance: dict[str, str]
+    warnings: list[str]
+
+    def truth(self) -> dict[str, object]:
+        """What the item says its photo shows and is: every attribute and the age group."""
+        return {**self.item.attributes(), "age_group": self.item.age_group}
+
+    def row(self) -> dict[str, Any]:
+        row = self.item.model_dump(mode="json", by_alias=True)
+        row.update(
+            image_key=self.image["image_key"],
+            image_sha256=self.image["sha256"],
+            image_width=self.image["width"],
+            image_height=self.image["height"],
+            image_phash=self.image["phash"],
+            content_hash=self.item.content_hash(self.image["sha256"]),
+            provenance=self.provenance,
+            warnings=self.warnings,
+        )
+        return row
+
+
+def _disagreement(copies: Sequence[_Kept]) -> str:
+    truths = [c.truth() for c in copies]
+    fields = sorted({f for t in truths for f in t if len({str(u.get(f)) for u in truths}) > 1})
+    return "; ".join(
+        f"{f}: "
+        + " vs ".join(f"{t.get(f)} ({c.item.item_id})" for c, t in zip(copies, truths, strict=True))
+        for f in fields
+    )
+
+
 def clean(
     source: str,
     records: Iterable[Mapping[str, Any]],
@@ -165,7 +225,9 @@ def clean(
     """Validated item rows (Item fields + image columns + content hash) and reject rows.
 
     `images` maps image URL to its row from `fetch_images`; `failures` are crawl failures,
-    carried into the rejects unchanged.
+    carried into the rejects unchanged. One photo is one item: copies of the same image bytes
+    that agree are duplicates of the first, copies that disagree on any attribute are all
+    rejected as `conflicting_duplicate` (nobody can tell which one the photo shows).
     """
     rejects: list[dict[str, Any]] = [
         {
@@ -177,9 +239,13 @@ def clean(
         }
         for f in failures
     ]
-    items: list[dict[str, Any]] = []
+
+    def reject(where: str, item_id: str | None, reason: str, detail: str) -> None:
+        rejects.append({"url": where, "reason": reason, "source": source, "item_id": item_id,
+                        "detail": detail[:500]})  # fmt: skip
+
     by_id: dict[str, str] = {}
-    by_look: dict[tuple[str, str], str] = {}
+    by_image: dict[str, list[_Kept]] = {}
     records = sorted(records, key=lambda r: (r["url"], str(r.get("sku"))))
     per_page = Counter(r["url"] for r in records)
     for record in records:
@@ -196,32 +262,22 @@ def clean(
                 raise Rejected(image["status"], f"{item.image_url}: {image.get('detail', '')}")
             if item.item_id in by_id:
                 raise Rejected("duplicate", f"same sku as {by_id[item.item_id]}")
-            look = (image["sha256"], item.title.lower())
-            if look in by_look:
-                raise Rejected("duplicate", f"same image and title as {by_look[look]}")
         except Rejected as r:
-            rejects.append(
-                {
-                    "url": where,
-                    "reason": r.reason,
-                    "source": source,
-                    "item_id": item_id,
-                    "detail": r.detail[:500],
-                }
-            )
+            reject(where, item_id, r.reason, r.detail)
             continue
         by_id[item.item_id] = item.url
-        by_look[look] = item.url
-        row = item.model_dump(mode="json", by_alias=True)
-        row.update(
-            image_key=image["image_key"],
-            image_sha256=image["sha256"],
-            image_width=image["width"],
-            image_height=image["height"],
-            image_phash=image["phash"],
-            content_hash=item.content_hash(image["sha256"]),
-            provenance=provenance,
-            warnings=warnings,
+        by_image.setdefault(image["sha256"], []).append(
+            _Kept(item, where, image, provenance, warnings)
         )
-        items.append(row)
+    items: list[dict[str, Any]] = []
+    for copies in by_image.values():
+        first = copies[0]
+        if len({json.dumps(c.truth(), sort_keys=True) for c in copies}) > 1:
+            detail = f"one photo, {len(copies)} items that disagree: {_disagreement(copies)}"
+            for c in copies:
+                reject(c.where, c.item.item_id, "conflicting_duplicate", detail)
+            continue
+        items.append(first.row())
+        for c in copies[1:]:
+            reject(c.where, c.item.item_id, "duplicate", f"same image as {first.item.url}")
     return items, rejects
