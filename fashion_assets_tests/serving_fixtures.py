@@ -13,7 +13,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from fashion_assets_tests.helpers import free_port, fresh_database, wait_for_http
-from fashion_assets_tests.pipeline import TOWER, materialize, materialize_ingest
+from fashion_assets_tests.pipeline import TINY_TOWER, TOWER, materialize, materialize_ingest
 
 
 @contextmanager
@@ -29,8 +29,7 @@ def served_catalogue(pg_server_url: str, home: Path) -> Iterator[dict[str, str]]
             mp.setenv(key, value)
         assert materialize_ingest().success
         assert materialize([clip_embeddings, item_vectors]).success
-        config = {"ops": {"item_tower_checkpoint": {"config": {"quick": True, "epochs": 2}}}}
-        assert materialize(TOWER, run_config=config).success
+        assert materialize(TOWER, run_config=TINY_TOWER).success
         yield env
 
 

@@ -14,18 +14,24 @@ from pytorch_metric_learning.losses import NTXentLoss
 
 from fashion_assets.crawl.demo_catalog import demo_item_rows
 from fashion_assets.itemtower.checkpoint import (
+    IncompatibleCheckpoint,
+    _torch_bytes,
     load_tower,
     promote,
     save_checkpoint,
     serving_checkpoint,
 )
-from fashion_assets.itemtower.config import QUICK, TowerConfig
+from fashion_assets.itemtower.config import LOSS_LABELS, QUICK, TowerConfig
 from fashion_assets.itemtower.dataset import SimCSERecSysDataset, collate, plain_view
 from fashion_assets.itemtower.evaluate import (
+    BASELINES,
+    GATE_KEYS,
     EvalSet,
+    aggregate,
     embedding_metrics,
-    evaluate_tfidf,
+    evaluate_baselines,
     evaluate_tower,
+    metrics_table,
 )
 from fashion_assets.itemtower.gate import gate
 from fashion_assets.itemtower.model import serve
@@ -36,7 +42,9 @@ from fashion_assets.itemtower.title_tokenizer import (
 )
 from fashion_assets.itemtower.tokens import ATTRIBUTE_IDS, MASK, PAD, UNK, item_tokens
 from fashion_assets.itemtower.train import (
+    TowerLoss,
     contrastive_loss,
+    loss_labels,
     pair_labels,
     split_rows,
     tokenize_rows,
@@ -82,8 +90,10 @@ def test_two_views_hide_tokens_but_keep_the_category_and_are_reproducible():
     tokenizer = train_title_tokenizer([str(r["title"]) for r in ROWS], 800)
     items = tokenize_rows(ROWS[:50], tokenizer, TINY)
     data = SimCSERecSysDataset(items, attr_dropout=0.5, title_mask=0.5, seed=1)
-    pairs = [data[i] for i in range(len(items))]
-    assert pairs == [data[i] for i in range(len(items))]
+    samples = [data[i] for i in range(len(items))]
+    assert samples == [data[i] for i in range(len(items))]
+    assert [index for _, _, index in samples] == list(range(len(items)))
+    pairs = [(a, b) for a, b, _ in samples]
     assert any(a != b for a, b in pairs)
     for item, (a, b) in zip(items, pairs, strict=True):
         for view in (a, b):
@@ -92,13 +102,16 @@ def test_two_views_hide_tokens_but_keep_the_category_and_are_reproducible():
                 assert len(group) == len(original)
                 assert all(t in (o, MASK) for t, o in zip(group, original, strict=True))
     data.epoch = 1
-    assert [data[i] for i in range(len(items))] != pairs
+    assert [data[i] for i in range(len(items))] != samples
 
 
 def test_collate_pads_and_masks_each_group_row_aligned():
     tokenizer = train_title_tokenizer([str(r["title"]) for r in ROWS], 800)
     items = tokenize_rows(ROWS[:4], tokenizer, TINY)
-    first, second = collate([((i.std, i.re, i.title), (i.std, (), i.title[:1])) for i in items])
+    first, second, index = collate(
+        [((i.std, i.re, i.title), (i.std, (), i.title[:1]), n) for n, i in enumerate(items)]
+    )
+    assert index.tolist() == [0, 1, 2, 3]
     assert first.std_ids.shape == (4, max(len(i.std) for i in items))
     for row, item in enumerate(items):
         assert first.std_ids[row, : len(item.std)].tolist() == list(item.std)
@@ -123,6 +136,33 @@ def test_labels_pair_the_two_views_in_the_ntxent_loss():
     aligned = contrastive_loss(loss_fn, z1, z1 + 0.01 * z2)
     shuffled = contrastive_loss(loss_fn, z1, (z1 + 0.01 * z2)[torch.randperm(6)])
     assert aligned < shuffled
+
+
+def test_the_loss_pulls_items_that_share_a_signature_or_a_label_together():
+    tokenizer = train_title_tokenizer([str(r["title"]) for r in ROWS], 800)
+    rows = ROWS[:40]
+    items = tokenize_rows(rows, tokenizer, TINY)
+    labels = loss_labels(rows, items)
+    assert labels.shape == (40, 1 + len(LOSS_LABELS))
+    for a, b in [(0, 1), (2, 7), (5, 30)]:
+        same_kind = (items[a].std, sorted(items[a].re)) == (items[b].std, sorted(items[b].re))
+        assert (labels[a, 0] == labels[b, 0]) == same_kind
+        for column, label in enumerate(LOSS_LABELS, start=1):
+            assert (labels[a, column] == labels[b, column]) == (rows[a][label] == rows[b][label])
+    # two items of one colour and two of another: grouping by colour lowers the loss only when
+    # the colour term is on
+    torch.manual_seed(0)
+    h = torch.randn(4, 8)
+    grouped = torch.stack([h[0], h[0] + 0.01, h[2], h[2] + 0.01])
+    colour = torch.tensor([[0, 0, 0, 0, 0], [1, 1, 1, 0, 1], [2, 2, 2, 1, 2], [3, 3, 3, 1, 3]])
+    off = {"signature_weight": 0.0, "category_weight": 0.0}
+    only_instance = TowerLoss(dataclasses.replace(TINY, **off, label_weights=(0, 0, 0, 0)))
+    with_labels = TowerLoss(dataclasses.replace(TINY, **off, label_weights=(0, 0, 1, 0)))
+    z = torch.randn(4, 4)
+    h, grouped = F.pad(h, (0, TINY.dim - 8)), F.pad(grouped, (0, TINY.dim - 8))
+    assert torch.isclose(only_instance(z, z, grouped, grouped, colour),
+                         only_instance(z, z, h, h, colour))  # fmt: skip
+    assert with_labels(z, z, grouped, grouped, colour) < with_labels(z, z, h, h, colour)
 
 
 def test_training_is_seeded_and_lowers_the_loss(trained):
@@ -160,11 +200,18 @@ def test_evaluation_scores_h_z_and_the_tfidf_baseline(trained):
     results = evaluate_tower(
         trained.body, trained.norm, trained.head, trained.tokenizer, TINY, eval_set
     )
-    results["tfidf"] = evaluate_tfidf(trained.tokenizer, TINY, eval_set)
+    results.update(evaluate_baselines(trained.tokenizer, TINY, eval_set))
+    assert set(results) == {"h", "z", *BASELINES}
     for metrics in results.values():
         assert 0 <= metrics["recall@1"] <= metrics["recall@10"] <= 1
+        assert 0 < metrics["mrr"] <= 1 and metrics["score"] == aggregate(metrics)
         assert metrics["uniformity"] <= 0 and set(metrics) >= {"score", "linear_probe_category"}
+        assert set(metrics) >= set(GATE_KEYS) | {"category_specification_p@10"}
     assert results["h"] != results["z"]
+    # the attribute baseline sees only attributes, the title one only titles
+    assert results["tfidf_attributes"] != results["tfidf_title"] != results["tfidf"]
+    table = metrics_table(results)
+    assert {"metric", "h", "tfidf_title"} <= set(table[0]) and len(table) >= len(GATE_KEYS)
 
 
 def test_checkpoint_round_trip_reproduces_the_served_vectors(trained, tmp_path):
@@ -182,18 +229,45 @@ def test_checkpoint_round_trip_reproduces_the_served_vectors(trained, tmp_path):
     assert serving_checkpoint(store) is None
     promote(store, "itemtower/checkpoints/run1", {"by": "test"})
     assert serving_checkpoint(store)["checkpoint"] == "itemtower/checkpoints/run1"
+    # a checkpoint of an older tower (no bag path) is refused with a clear error
+    old = {k: v for k, v in trained.body.state_dict().items() if not k.startswith("bag.")}
+    store.put("itemtower/checkpoints/old/pth1.pt", _torch_bytes(old))
+    for name in ("pth2.pt", "config.json", "tokenizer.json"):
+        store.put(
+            f"itemtower/checkpoints/old/{name}", store.get(f"itemtower/checkpoints/run1/{name}")
+        )
+    with pytest.raises(IncompatibleCheckpoint, match="retrain"):
+        load_tower(store, "itemtower/checkpoints/old")
     store.delete("itemtower/checkpoints/run1/pth2.pt")
     with pytest.raises(FileNotFoundError, match="incomplete"):
         load_tower(store, "itemtower/checkpoints/run1")
 
 
-def test_gate_passes_only_a_challenger_not_worse_than_the_champion():
-    assert gate({"score": 0.5}, None, "score", 0.01).passed
-    assert gate({"score": 0.795}, {"score": 0.8}, "score", 0.01).passed
-    worse = gate({"score": 0.7}, {"score": 0.8}, "score", 0.01)
-    assert not worse.passed and "worse than" in worse.reason
-    with pytest.raises(ValueError, match="unknown gate metric"):
-        gate({"score": 0.5}, None, "accuracy", 0.0)
+def _metrics(score: float, **labels: float) -> dict[str, float]:
+    return {"score": score, **{key: labels.get(key.split("_p@")[0], 0.8) for key in GATE_KEYS}}
+
+
+def _gate(challenger, champion=None, baselines=None, tolerance=0.01):
+    return gate(challenger, champion, baselines or {}, metric="score", labels=GATE_KEYS,
+                tolerance=tolerance, label_floor=0.05)  # fmt: skip
+
+
+def test_gate_refuses_a_challenger_worse_than_the_champion_or_the_best_baseline():
+    assert _gate(_metrics(0.5)).passed
+    assert _gate(_metrics(0.795), _metrics(0.8)).passed
+    worse = _gate(_metrics(0.7), _metrics(0.8))
+    assert not worse.passed and "worse than champion" in worse.reason
+    baselines = {"tfidf_title": _metrics(0.6), "tfidf": _metrics(0.75)}
+    beaten = _gate(_metrics(0.7), None, baselines)
+    assert not beaten.passed and beaten.baseline == "tfidf" and "baseline tfidf" in beaten.reason
+    assert _gate(_metrics(0.8), _metrics(0.79), baselines).passed
+    # a gain elsewhere cannot hide a collapse of colour
+    collapsed = _gate(_metrics(0.9, color=0.5), _metrics(0.8), baselines)
+    assert not collapsed.passed
+    assert all("color_p@10" in f for f in collapsed.failures) and len(collapsed.failures) == 2
+    with pytest.raises(ValueError, match="unknown gate metrics"):
+        gate({"score": 0.5}, None, {}, metric="score", labels=("mrr",), tolerance=0,
+             label_floor=0)  # fmt: skip
     assert TowerConfig.from_dict(TINY.to_dict()) == TINY
     with pytest.raises(ValueError, match="unknown item tower settings"):
         TowerConfig.from_dict({"depth": 3})

@@ -11,33 +11,51 @@ import numpy as np
 from fashion_assets.db.items import item_rows, upsert_items
 from fashion_assets.db.server import connect
 from fashion_assets.db.vectors import item_vector, search
+from fashion_assets.defs.itemtower import item_tower_serving
 from fashion_assets.defs.resources import build_resources
 from fashion_assets.defs.sensors import item_tower_retrain
 from fashion_assets.itemtower.checkpoint import load_tower, serving_checkpoint
+from fashion_assets.itemtower.evaluate import BASELINES
 from fashion_assets.settings import Settings
-from fashion_assets_tests.pipeline import TOWER, materialize, materialize_ingest
+from fashion_assets_tests.pipeline import TINY_TOWER, TOWER, materialize, materialize_ingest
 
 
 def _config(**values) -> dict:
-    return {"ops": {"item_tower_checkpoint": {"config": {"quick": True, "epochs": 2, **values}}}}
+    return {"ops": {"item_tower_checkpoint": {"config": {"quick": True, **values}}}}
+
+
+def _gate(result) -> dg.AssetCheckEvaluation:
+    [check] = result.get_asset_check_evaluations()
+    return check
 
 
 def test_training_gate_serving_pointer_and_tower_vectors(ingest_env):
     assert materialize_ingest().success
     instance = dg.DagsterInstance.get()
-    first = materialize(TOWER, instance=instance, run_config=_config())
-    assert first.success
     store = build_resources(Settings())["objects"].store()
+
+    # one epoch loses to a bag of words: refused although there is no champion to lose to
+    weak = materialize(TOWER, instance=instance, run_config=_config(epochs=1),
+                       raise_on_error=False)  # fmt: skip
+    check = _gate(weak)
+    assert not check.passed and "baseline tfidf" in check.description
+    assert "champion" not in check.metadata
+    assert serving_checkpoint(store) is None
+    assert not weak.asset_materializations_for_node("tower_vectors")
+
+    # a quick tower with the gate relaxed (a first model on a tiny catalogue) becomes champion
+    first = materialize(TOWER, instance=instance,
+                        run_config=_config(gate_tolerance=1.0, label_floor=1.0))  # fmt: skip
+    assert first.success and _gate(first).passed
     meta = first.asset_materializations_for_node("item_tower_checkpoint")[0].metadata
     checkpoint = meta["checkpoint"].value
+    assert _gate(first).metadata["checkpoint"].value == checkpoint
     assert serving_checkpoint(store)["checkpoint"] == checkpoint
     for name in ("pth1.pt", "pth2.pt", "config.json", "tokenizer.json", "metrics.json", "loss.png"):
         assert store.exists(f"{checkpoint}/{name}")
-    assert "recall@10" in meta["evaluation"].value and "tfidf" in meta["evaluation"].value
+    assert "mrr" in meta["evaluation"].value and "tfidf_attributes" in meta["evaluation"].value
     metrics = json.loads(store.get(f"{checkpoint}/metrics.json"))
-    assert set(metrics["evaluation"]) == {"h", "z", "tfidf"} and metrics["champion"] is None
-    [check] = first.get_asset_check_evaluations()
-    assert check.passed
+    assert set(metrics["evaluation"]) == {"h", "z", *BASELINES} and metrics["champion"] is None
 
     # pth1 (+ the final normalisation) reproduces what pgvector serves, exactly
     tower = load_tower(store, checkpoint)
@@ -55,10 +73,10 @@ def test_training_gate_serving_pointer_and_tower_vectors(ingest_env):
         ).fetchone()[0]
     assert version == tower.version
 
-    # a challenger held to an impossible bar fails the blocking check: nothing moves
-    second = materialize(TOWER, instance=instance, run_config=_config(gate_tolerance=-1.0),
+    # a weakened challenger fails the blocking check against the champion: nothing moves
+    second = materialize(TOWER, instance=instance, run_config=_config(epochs=1),
                          raise_on_error=False)  # fmt: skip
-    [check] = second.get_asset_check_evaluations()
+    check = _gate(second)
     assert not check.passed and "worse than champion" in check.description
     assert serving_checkpoint(store)["checkpoint"] == checkpoint
     assert not second.asset_materializations_for_node("tower_vectors")
@@ -66,9 +84,10 @@ def test_training_gate_serving_pointer_and_tower_vectors(ingest_env):
     metrics = json.loads(store.get(f"{challenger['checkpoint'].value}/metrics.json"))
     assert metrics["champion"] == checkpoint and "score" in metrics["evaluation"]["champion"]
 
-    # the same challenger with the default tolerance would have been compared on equal terms
-    third = materialize(TOWER, instance=instance, run_config=_config(epochs=3))
-    assert third.get_asset_check_evaluations()[0].metadata["champion"].value is not None
+    # the serving asset on its own reads the newest check: the refused challenger stays out
+    alone = materialize([item_tower_serving], instance=instance, raise_on_error=False)
+    assert not alone.success
+    assert serving_checkpoint(store)["checkpoint"] == checkpoint
 
 
 def _new_items(rows: list[dict], n: int, tag: str) -> list[dict]:
@@ -105,5 +124,5 @@ def test_retraining_sensor_counts_new_items_since_the_last_checkpoint(ingest_env
     assert second.run_requests[0].run_key != first.run_requests[0].run_key
 
     # a checkpoint trained on everything counts as covered, with or without a cursor
-    assert materialize(TOWER, instance=instance, run_config=_config()).success
+    assert materialize(TOWER, instance=instance, run_config=TINY_TOWER).success
     assert isinstance(evaluate(None), dg.SkipReason)

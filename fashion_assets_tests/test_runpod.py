@@ -15,7 +15,7 @@ from fashion_assets.defs.resources import ObjectStoreResource, build_resources
 from fashion_assets.settings import Settings
 from fashion_assets.storage.parquet import write_parquet
 from fashion_assets.training.pods import RunPodApi, check_env, is_capacity_error
-from fashion_assets_tests.pipeline import TOWER, materialize, materialize_ingest
+from fashion_assets_tests.pipeline import TINY_TOWER, TOWER, materialize, materialize_ingest
 from fashion_assets_tests.runpod_standin import CAPACITY, RunPodStandIn
 
 A100, H100 = "NVIDIA A100 80GB PCIe", "NVIDIA H100 80GB HBM3"
@@ -77,8 +77,7 @@ def failure_message(result) -> str:
 def test_item_tower_trains_on_a_pod_after_capacity_fallback(ingest_env, s3_storage, runpod):
     runpod.no_capacity = {A100}
     assert materialize_ingest().success
-    config = {"ops": {"item_tower_checkpoint": {"config": {"quick": True, "epochs": 2}}}}
-    result = materialize(TOWER, run_config=config, trainer=launcher())
+    result = materialize(TOWER, run_config=TINY_TOWER, trainer=launcher())
     assert result.success
     meta = result.asset_materializations_for_node("item_tower_checkpoint")[0].metadata
     assert meta["launcher"].value == "runpod" and meta["gpu_type"].value == H100
@@ -132,7 +131,7 @@ class TowerJob(dg.Config):
 def tower_job(context: dg.AssetExecutionContext, config: TowerJob, trainer: TrainingLauncherResource,
               objects: ObjectStoreResource) -> dg.MaterializeResult:  # fmt: skip
     """The item tower job writing to a fixed prefix (as a restarted container would)."""
-    tiny = {"dim": 16, "heads": 2, "proj_dim": 8, "epochs": 1, "quick_items": 120}
+    tiny = {"dim": 16, "heads": 2, "proj_dim": 8, "epochs": 1, "quick_items": 80}
     extras = {"items_key": "inputs/items.parquet", "output_prefix": config.prefix, "config": tiny}
     return trainer.run(context, "item_tower", extras, objects.env()).materialize_result()
 
@@ -148,7 +147,7 @@ def test_a_finished_job_is_reported_again_not_redone(tmp_path, monkeypatch):
             "trainer": TrainingLauncherResource(), "objects": objects},
             run_config={"ops": {"tower_job": {"config": {"prefix": "runs/fixed"}}}}))  # fmt: skip
     first, second = (r.asset_materializations_for_node("tower_job")[0].metadata for r in runs)
-    assert first == second and first["train_items"].value == 120
+    assert first == second and first["train_items"].value == 80
     logs = [e.message for e in instance.all_logs(runs[1].run_id) if e.message]
     assert any("finished before" in m for m in logs)
     assert not any("epoch 1/1" in m for m in logs)

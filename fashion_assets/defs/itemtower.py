@@ -1,7 +1,9 @@
 """Item tower assets: train a checkpoint, gate it against the serving one, serve its vectors.
 
-item_tower_checkpoint --(blocking check: not_worse_than_serving)--> item_tower_serving
-                                                                    --> tower_vectors
+item_tower_checkpoint --(its blocking check `gate`)--> item_tower_serving --> tower_vectors
+
+The gate's decision is the checkpoint's own check result for that run: item_tower_serving
+promotes the checkpoint its run's check passed (or, run alone, the newest check's).
 """
 
 import base64
@@ -20,7 +22,7 @@ from fashion_assets.itemtower.checkpoint import (
     serving_checkpoint,
 )
 from fashion_assets.itemtower.config import QUICK, TowerConfig
-from fashion_assets.itemtower.evaluate import GATE_METRIC, metrics_table
+from fashion_assets.itemtower.evaluate import BASELINES, GATE_KEYS, GATE_METRIC, metrics_table
 from fashion_assets.itemtower.gate import gate
 from fashion_assets.report import loss_curve_png
 from fashion_assets.settings import Settings
@@ -31,7 +33,7 @@ from .metadata import md_table
 from .resources import ObjectStoreResource, PostgresResource
 
 GROUP = "item_tower"
-CANDIDATE_KEY = "itemtower/candidate.json"
+GATE_CHECK = dg.AssetCheckKey(dg.AssetKey("item_tower_checkpoint"), "gate")
 #: Metadata key: the newest first-seen time among the items a checkpoint was trained on.
 ITEMS_CUTOFF = "items_cutoff"
 
@@ -43,8 +45,13 @@ class ItemTowerConfig(dg.Config):
     epochs: int | None = None
     temperature: float | None = None
     batch_size: int | None = None
-    gate_metric: str = GATE_METRIC
-    gate_tolerance: float = 0.01
+    gate_metric: str = Field(GATE_METRIC, description="The aggregate the gate compares.")
+    gate_tolerance: float = Field(
+        0.01, description="How far below the champion and the best baseline the aggregate may be."
+    )
+    label_floor: float = Field(
+        0.05, description="How far below them each label's precision@10 and the MRR may be."
+    )
 
     def tower(self) -> TowerConfig:
         """The TowerConfig this run trains with."""
@@ -61,7 +68,15 @@ class ItemTowerConfig(dg.Config):
     deps=[dg.AssetDep("items_table", partition_mapping=dg.AllPartitionMapping())],
     description="A SimCSE-trained item tower (pth1 body, pth2 normalisation + head, config, "
     "tokenizer, metrics) in the object store, evaluated against TF-IDF and the serving model.",
-)
+    check_specs=[
+        dg.AssetCheckSpec(
+            "gate", asset="item_tower_checkpoint", blocking=True,
+            description="The checkpoint beats the best TF-IDF baseline and is not worse than "
+            "the serving one on the aggregate score and on every label (held-out items); "
+            "when it fails, the serving pointer does not move.",
+        )
+    ],
+)  # fmt: skip
 def item_tower_checkpoint(
     context: dg.AssetExecutionContext,
     config: ItemTowerConfig,
@@ -91,11 +106,14 @@ def item_tower_checkpoint(
     ).materialize_result()
     metrics = json.loads(store.get(f"{prefix}/metrics.json"))
     evaluation = metrics["evaluation"]
-    decision = gate(evaluation["h"], evaluation.get("champion"), config.gate_metric,
-                    config.gate_tolerance)  # fmt: skip
-    store.put(
-        CANDIDATE_KEY, json.dumps({"checkpoint": prefix, "gate": decision.to_dict()}).encode()
-    )
+    decision = gate(
+        evaluation["h"], evaluation.get("champion"),
+        {name: evaluation[name] for name in BASELINES if name in evaluation},
+        metric=config.gate_metric, labels=GATE_KEYS, tolerance=config.gate_tolerance,
+        label_floor=config.label_floor,
+    )  # fmt: skip
+    if metrics.get("champion_note"):
+        context.log.warning(metrics["champion_note"])
     png = loss_curve_png(metrics["step_losses"], metrics["epoch_losses"])
     store.put(f"{prefix}/loss.png", png, content_type="image/png")
     context.log.info(decision.reason)
@@ -104,26 +122,40 @@ def item_tower_checkpoint(
             **(remote.metadata or {}),
             ITEMS_CUTOFF: cutoff.isoformat(),
             "evaluation": md_table(pd.DataFrame(metrics_table(evaluation)), rows=50),
-            "gate": dg.MetadataValue.json(decision.to_dict()),
             "loss_curve": dg.MetadataValue.md(
                 f"![loss](data:image/png;base64,{base64.b64encode(png).decode()})"
             ),
             "path": dg.MetadataValue.path(store.uri(prefix)),
-        }
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name="gate",
+                passed=decision.passed,
+                metadata={**_check_metadata(decision.to_dict()), "checkpoint": prefix},
+                description=decision.reason,
+            )
+        ],
     )
 
 
-@dg.asset_check(asset=item_tower_checkpoint, blocking=True)
-def not_worse_than_serving(objects: ObjectStoreResource) -> dg.AssetCheckResult:
-    """The new checkpoint scores at least the serving one (minus the tolerance) on the same
-    held-out items; when it fails, the serving pointer does not move."""
-    candidate = json.loads(objects.store().get(CANDIDATE_KEY))
-    decision = candidate["gate"]
-    return dg.AssetCheckResult(
-        passed=bool(decision["passed"]),
-        metadata={**decision, "checkpoint": candidate["checkpoint"]},
-        description=decision["reason"],
+def _check_metadata(decision: dict[str, object]) -> dict[str, object]:
+    return {k: dg.MetadataValue.json(v) if isinstance(v, list) else v
+            for k, v in decision.items() if v is not None}  # fmt: skip
+
+
+def gate_decision(context: dg.AssetExecutionContext) -> tuple[str, bool, str]:
+    """(checkpoint, passed, reason) of the gate check of this run's item_tower_checkpoint, or
+    of the newest one when this run trained none."""
+    history = context.instance.event_log_storage.get_asset_check_execution_history(
+        GATE_CHECK, limit=50
     )
+    records = [r for r in history if r.event and r.event.asset_check_evaluation]
+    if not records:
+        raise dg.Failure("no gated item tower checkpoint yet: materialize item_tower_checkpoint")
+    record = next((r for r in records if r.run_id == context.run_id), records[0])
+    evaluation = record.event.asset_check_evaluation
+    meta = evaluation.metadata
+    return meta["checkpoint"].value, evaluation.passed, evaluation.description or ""
 
 
 @dg.asset(
@@ -132,20 +164,18 @@ def not_worse_than_serving(objects: ObjectStoreResource) -> dg.AssetCheckResult:
     description="The serving pointer (itemtower/serving.json): the checkpoint the services "
     "and tower_vectors use. Moves only to a checkpoint that passed the gate.",
 )
-def item_tower_serving(objects: ObjectStoreResource) -> dg.MaterializeResult:
-    """Promote the gated candidate."""
+def item_tower_serving(
+    context: dg.AssetExecutionContext, objects: ObjectStoreResource
+) -> dg.MaterializeResult:
+    """Promote the checkpoint whose gate check passed."""
     store = objects.store()
-    candidate = json.loads(store.get(CANDIDATE_KEY))
-    if not candidate["gate"]["passed"]:
-        raise dg.Failure(f"not promoting {candidate['checkpoint']}: {candidate['gate']['reason']}")
+    checkpoint, passed, reason = gate_decision(context)
+    if not passed:
+        raise dg.Failure(f"not promoting {checkpoint}: {reason}")
     previous = serving_checkpoint(store)
-    promote(store, candidate["checkpoint"], {"gate": candidate["gate"]})
-    return dg.MaterializeResult(
-        metadata={
-            "checkpoint": candidate["checkpoint"],
-            "previous": previous["checkpoint"] if previous else "none",
-        }
-    )
+    promote(store, checkpoint, {"gate": reason})
+    previous = previous["checkpoint"] if previous else "none"
+    return dg.MaterializeResult(metadata={"checkpoint": checkpoint, "previous": previous})
 
 
 @dg.asset(

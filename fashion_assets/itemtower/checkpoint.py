@@ -82,6 +82,10 @@ def _load(data: bytes) -> Any:
     return torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
 
 
+class IncompatibleCheckpoint(ValueError):
+    """A checkpoint written by a tower of another shape (an older version of this code)."""
+
+
 def load_tower(store: ObjectStore, prefix: str, with_head: bool = False) -> Tower:
     """Load a checkpoint: the body from pth1 and the final normalisation from pth2 (the head
     too when asked; serving does not need it)."""
@@ -95,7 +99,13 @@ def load_tower(store: ObjectStore, prefix: str, with_head: bool = False) -> Towe
     except KeyError as exc:
         raise FileNotFoundError(f"checkpoint {prefix!r} is incomplete: {exc} is missing") from None
     body = TowerBody(config, tokenizer.get_vocab_size())
-    body.load_state_dict(body_state)
+    try:
+        body.load_state_dict(body_state)
+    except RuntimeError as exc:
+        raise IncompatibleCheckpoint(
+            f"checkpoint {prefix!r} does not fit this version's tower ({str(exc).splitlines()[0]}"
+            f"): retrain item_tower_checkpoint"
+        ) from None
     norm = final_norm(config)
     norm.load_state_dict(rest["norm"])
     head = None

@@ -10,7 +10,7 @@ from typing import Any
 class TowerConfig:
     """Model size, view augmentation, loss temperature and optimiser settings."""
 
-    dim: int = 128  # width of the token embeddings and of h
+    dim: int = 256  # width of the token embeddings and of h
     heads: int = 4
     proj_dim: int = 64  # width of z, the projection head's output
     max_title_len: int = 32
@@ -21,12 +21,25 @@ class TowerConfig:
     # NT-Xent temperature, set on purpose: the library default 0.07 is neither SimCSE's 0.05
     # nor SimCLR's 0.5; 0.1 trains well on ~1-30k items (see the README's figures).
     temperature: float = 0.1
+    # The loss: instance_weight x NT-Xent on z (each item's two views are the positives);
+    # SupCon on h with items of identical STD + RE tokens as positives (signature_weight) and
+    # items of one category (category_weight); SupCon on a small linear head of h per label of
+    # LOSS_LABELS (label_weights, in that order); all SupCon at label_temperature. Without
+    # them same-kind items are negatives and get pushed apart (see the README).
+    instance_weight: float = 4.0
+    signature_weight: float = 0.5
+    category_weight: float = 0.5
+    label_weights: tuple[float, ...] = (0.0, 0.5, 0.5, 1.5)
+    label_head_dim: int = 32
+    label_temperature: float = 0.2
     lr: float = 2e-3
     weight_decay: float = 0.01
-    batch_size: int = 64
-    epochs: int = 20
+    batch_size: int = 128
+    epochs: int = 30
     seed: int = 13
-    eval_percent: float = 10.0  # held-out items (by a stable hash of the item id)
+    eval_percent: float = 20.0  # held-out items (by a stable hash of the item id) ...
+    min_eval_items: int = 500  # ... raised in steps to reach this many where there are enough
+    max_eval_items: int = 2000  # ... and capped, for the evaluation's speed
     quick_items: int = 0  # >0: train on this many training items only (quick mode)
 
     def to_dict(self) -> dict[str, Any]:
@@ -40,8 +53,13 @@ class TowerConfig:
         unknown = set(values) - known
         if unknown:
             raise ValueError(f"unknown item tower settings: {sorted(unknown)}")
+        if "label_weights" in values:  # a list once through JSON
+            values = {**values, "label_weights": tuple(values["label_weights"])}
         return cls(**values)
 
+
+#: Labels whose SupCon terms join the loss (an items-table column each).
+LOSS_LABELS = ("category", "gender", "color", "season")
 
 #: Quick mode: about 1,000 items, fewer epochs; for the demo and a first look.
 QUICK = TowerConfig(quick_items=1000, epochs=20)

@@ -56,8 +56,9 @@ def plain_view(item: ItemTokens) -> View:
 
 
 class SimCSERecSysDataset(Dataset):
-    """Items -> (view 1, view 2). Views are drawn from a generator seeded per (seed, epoch,
-    index), so a run is reproducible and every epoch sees new views."""
+    """Items -> (view 1, view 2, index). Views are drawn from a generator seeded per (seed,
+    epoch, index), so a run is reproducible and every epoch sees new views; the index finds
+    the item's labels for the loss."""
 
     def __init__(self, items: Sequence[ItemTokens], attr_dropout: float, title_mask: float,
                  seed: int = 0):  # fmt: skip
@@ -70,12 +71,13 @@ class SimCSERecSysDataset(Dataset):
     def __len__(self) -> int:
         return len(self.items)
 
-    def __getitem__(self, index: int) -> tuple[View, View]:
+    def __getitem__(self, index: int) -> tuple[View, View, int]:
         rng = random.Random(f"{self.seed}:{self.epoch}:{index}")
         item = self.items[index]
         return (
             make_view(item, self.attr_dropout, self.title_mask, rng),
             make_view(item, self.attr_dropout, self.title_mask, rng),
+            index,
         )
 
 
@@ -93,7 +95,10 @@ def collate_views(views: Sequence[View]) -> Batch:
     return Batch(*_pad(std), *_pad(re_), *_pad(title))
 
 
-def collate(pairs: Sequence[tuple[View, View]]) -> tuple[Batch, Batch]:
-    """The DataLoader collate: (view-1 batch, view-2 batch), row i of both is item i."""
-    first, second = zip(*pairs, strict=True)
-    return collate_views(first), collate_views(second)
+def collate(
+    samples: Sequence[tuple[View, View, int]],
+) -> tuple[Batch, Batch, torch.Tensor]:
+    """The DataLoader collate: (view-1 batch, view-2 batch, item indices); row i of each is
+    the same item."""
+    first, second, indices = zip(*samples, strict=True)
+    return collate_views(first), collate_views(second), torch.tensor(indices)

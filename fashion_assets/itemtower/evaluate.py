@@ -1,13 +1,18 @@
-"""Evaluation on held-out items, for the tower (h and z) and a TF-IDF baseline alike.
+"""Evaluation on held-out items, for the tower (h and z) and the TF-IDF baselines alike.
 
-Every embedding is judged by the same metrics:
-- view retrieval: Recall@1/@10 of one augmented view against all other items' second views;
-- alignment (mean squared distance of positive pairs, lower is better) and uniformity
-  (log of the mean Gaussian potential over all pairs, lower is better), Wang & Isola 2020;
-- neighbour attribute consistency: precision@10 of category and season among nearest items;
-- probes on category, with the category tokens hidden from the input so the probe must infer
-  them: a kNN probe (k=10, leave-one-out) and a linear probe (logistic regression trained on
-  training items). "h against z" compares these.
+Every embedding is judged by the same metrics on the same items and the same views:
+- neighbour precision@10 of every label the catalogue has (category, category_specification,
+  gender, colour, season, age group when items differ in it; fibre overlap: the share of
+  neighbours sharing a fibre) for each held-out item among the catalogue (held-out and training
+  items): what "similar items" gets right;
+- view retrieval over the whole held-out pool: MRR (and Recall@1/@10) of one augmented view of
+  an item among the other views of all held-out items;
+- alignment (mean squared distance of positive pairs, lower is better) and uniformity (log of
+  the mean Gaussian potential over all pairs, lower is better), Wang & Isola 2020;
+- probes on category with the category tokens hidden: kNN (k=10) and linear (logistic regression
+  fitted on training items). "h against z" compares these.
+`score` is the mean of the four gate labels' precision@10 and the MRR. Baselines: TF-IDF over
+attribute tokens, over title tokens, and over both.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from tokenizers import Tokenizer
 
-from .config import TowerConfig
+from .config import LOSS_LABELS, TowerConfig
 from .dataset import View, collate_views, make_view, plain_view
 from .model import ProjectionHead, TowerBody, serve
 from .tokens import ATTRIBUTE_IDS, MASK, ItemTokens
@@ -32,8 +37,15 @@ from .train import tokenize_rows
 
 Row = Mapping[str, Any]
 Encoder = Callable[[Sequence[View]], np.ndarray]
-#: The metric the champion/challenger gate compares by default (higher is better).
+#: The labels whose neighbour precision the gate protects one by one.
+GATE_LABELS = LOSS_LABELS  # what the loss teaches is what the gate protects
+#: The metrics the gate holds to a floor: each gate label's precision@10 and the MRR.
+GATE_KEYS = (*(f"{label}_p@10" for label in GATE_LABELS), "mrr")
+LABELS = ("category", "category_specification", "gender", "color", "season", "age_group")
+#: The aggregate the champion/challenger gate compares by default (higher is better).
 GATE_METRIC = "score"
+BASELINES = {"tfidf_attributes": ("attributes",), "tfidf_title": ("title",),
+             "tfidf": ("attributes", "title")}  # fmt: skip
 _HIDDEN = {
     i for t, i in ATTRIBUTE_IDS.items() if t.split("=")[0] in ("category", "category_specification")
 }
@@ -70,13 +82,52 @@ def _normalise(x: np.ndarray) -> np.ndarray:
     return x / np.clip(np.linalg.norm(x, axis=1, keepdims=True), 1e-12, None)
 
 
+def _fibres(row: Row) -> frozenset[str]:
+    value = row.get("fiber_composition")
+    return frozenset(str(v) for v in value) if value is not None else frozenset()
+
+
+def neighbour_precision(
+    queries: np.ndarray, gallery: np.ndarray, rows: Sequence[Row], k: int = 10
+) -> dict[str, float]:
+    """Precision@k of every label among each query item's k nearest catalogue items, and the
+    share of those neighbours that share a fibre (labels every item has in common are left
+    out). Query i is gallery row i (`rows` holds the gallery, queries first), as "similar
+    items" searches the whole catalogue for a held-out item."""
+    n = len(queries)
+    gram = queries @ gallery.T
+    gram[np.arange(n), np.arange(n)] = -np.inf
+    k = min(k, len(rows) - 1)
+    neighbours = np.argsort(-gram, axis=1)[:, :k]
+    out = {}
+    for label in LABELS:
+        values = np.array(
+            [str(r.get(label, "adult" if label == "age_group" else "")) for r in rows]
+        )
+        if label in GATE_LABELS or len(set(values)) > 1:
+            out[f"{label}_p@10"] = float((values[neighbours] == values[:n, None]).mean())
+    fibres = [_fibres(r) for r in rows]
+    if any(fibres[:n]):
+        shared = [[bool(fibres[i] & fibres[j]) for j in row] for i, row in enumerate(neighbours)
+                  if fibres[i]]  # fmt: skip
+        out["fiber_overlap@10"] = float(np.mean(shared))
+    return out
+
+
 def embedding_metrics(
     view1: np.ndarray, view2: np.ndarray, plain: np.ndarray, hidden: np.ndarray,
     probe_train: np.ndarray, rows: Sequence[Row], probe_rows: Sequence[Row],
+    probe_plain: np.ndarray | None = None,
 ) -> dict[str, float]:  # fmt: skip
-    """All metrics of one embedding of the evaluation set (rows of each array = `rows`)."""
+    """All metrics of one embedding of the evaluation set (rows of each array = `rows`;
+    `probe_plain`, the training items as served, joins the held-out items in the gallery of
+    the neighbour precision)."""
     view1, view2, plain = _normalise(view1), _normalise(view2), _normalise(plain)
     hidden, probe_train = _normalise(hidden), _normalise(probe_train)
+    gallery, gallery_rows = plain, list(rows)
+    if probe_plain is not None:
+        gallery = np.concatenate([plain, _normalise(probe_plain)])
+        gallery_rows += list(probe_rows)
     sims = view1 @ view2.T
     rank = (sims > np.diag(sims)[:, None]).sum(1)
     n = len(rows)
@@ -84,22 +135,23 @@ def embedding_metrics(
     gram = plain @ plain.T
     upper = np.triu_indices(n, 1)
     dist2 = np.clip(2 - 2 * gram[upper], 0, None)
-    np.fill_diagonal(gram, -np.inf)
-    k = min(10, n - 1)
-    neighbours = np.argsort(-gram, axis=1)[:, :k]
     category = np.array([r["category"] for r in rows])
-    season = np.array([r["season"] for r in rows])
     out = {
+        "mrr": float((1.0 / (rank + 1)).mean()),
         "recall@1": float((rank < 1).mean()),
         "recall@10": float((rank < 10).mean()),
+        **neighbour_precision(plain, gallery, gallery_rows),
         "alignment": float(pair_d2.mean()),
         "uniformity": float(np.log(np.exp(-2 * dist2).mean())),
-        "category_p@10": float((category[neighbours] == category[:, None]).mean()),
-        "season_p@10": float((season[neighbours] == season[:, None]).mean()),
         **_probes(hidden, probe_train, category, np.array([r["category"] for r in probe_rows])),
     }
-    out["score"] = float(np.mean([out["recall@10"], out["category_p@10"], out["season_p@10"]]))
+    out["score"] = aggregate(out)
     return out
+
+
+def aggregate(metrics: Mapping[str, float]) -> float:
+    """The mean of the gate labels' neighbour precision@10 and the view-retrieval MRR."""
+    return float(np.mean([metrics[f"{label}_p@10"] for label in GATE_LABELS] + [metrics["mrr"]]))
 
 
 def _probes(hidden: np.ndarray, train: np.ndarray, labels: np.ndarray,
@@ -110,11 +162,11 @@ def _probes(hidden: np.ndarray, train: np.ndarray, labels: np.ndarray,
     votes = labels[np.argsort(-gram, axis=1)[:, :k]]
     # majority of the k nearest; ties go to the nearer neighbour (Counter keeps first-seen order)
     knn = [Counter(v).most_common(1)[0][0] == label for v, label in zip(votes, labels, strict=True)]
-    linear = LogisticRegression(max_iter=2000).fit(train, train_labels)
-    return {
-        "knn_probe_category": float(np.mean(knn)),
-        "linear_probe_category": float(linear.score(hidden, labels)),
-    }
+    out = {"knn_probe_category": float(np.mean(knn))}
+    if len(set(train_labels)) > 1:
+        linear = LogisticRegression(max_iter=2000).fit(train, train_labels)
+        out["linear_probe_category"] = float(linear.score(hidden, labels))
+    return out
 
 
 def _tower_encoder(body: TowerBody, norm: torch.nn.Module, head: ProjectionHead | None,
@@ -142,7 +194,7 @@ def score_views(encode: Encoder, items: Sequence[ItemTokens], probe_items: Seque
         encode(first), encode(second), encode([plain_view(i) for i in items]),
         encode([hide_category(plain_view(i)) for i in items]),
         encode([hide_category(plain_view(i)) for i in probe_items]),
-        eval_set.rows, eval_set.probe_rows,
+        eval_set.rows, eval_set.probe_rows, encode([plain_view(i) for i in probe_items]),
     )  # fmt: skip
 
 
@@ -162,16 +214,18 @@ def evaluate_tower(body: TowerBody, norm: torch.nn.Module, head: ProjectionHead 
 
 
 def evaluate_tfidf(
-    tokenizer: Tokenizer, config: TowerConfig, eval_set: EvalSet
-) -> dict[str, float]:
-    """The baseline: TF-IDF over title tokens + attribute tokens, fitted on the probe (training)
-    items, scored on the same views as the tower."""
+    tokenizer: Tokenizer, config: TowerConfig, eval_set: EvalSet,
+    parts: Sequence[str] = ("attributes", "title"),
+) -> dict[str, float]:  # fmt: skip
+    """A baseline: TF-IDF over attribute tokens, title tokens or both, fitted on the probe
+    (training) items, scored on the same views as the tower."""
     names = {i: t for t, i in ATTRIBUTE_IDS.items()}
 
     def words(view: View) -> list[str]:
         std, re_, title = view
-        attrs = [names[t] for t in (*std, *re_) if t != MASK]
-        return attrs + [f"title:{tokenizer.id_to_token(t)}" for t in title if t != MASK]
+        attrs = [names[t] for t in (*std, *re_) if t != MASK] if "attributes" in parts else []
+        titles = [f"title:{tokenizer.id_to_token(t)}" for t in title if t != MASK]
+        return attrs + (titles if "title" in parts else []) or ["[EMPTY]"]
 
     probe = tokenize_rows(eval_set.probe_rows, tokenizer, config)
     vectorizer = TfidfVectorizer(analyzer=lambda doc: doc, sublinear_tf=True)
@@ -184,7 +238,18 @@ def evaluate_tfidf(
     return score_views(encode, items, probe, eval_set, config)
 
 
+def evaluate_baselines(
+    tokenizer: Tokenizer, config: TowerConfig, eval_set: EvalSet
+) -> dict[str, dict[str, float]]:
+    """Every TF-IDF baseline, by name."""
+    return {name: evaluate_tfidf(tokenizer, config, eval_set, parts)
+            for name, parts in BASELINES.items()}  # fmt: skip
+
+
 def metrics_table(results: Mapping[str, Mapping[str, float]]) -> list[dict[str, Any]]:
-    """Rows of metric -> value per model, for a markdown table."""
-    names = list(next(iter(results.values())))
-    return [{"metric": m, **{model: round(v[m], 4) for model, v in results.items()}} for m in names]
+    """Rows of metric -> value per model, for a markdown table (a metric a model lacks: None)."""
+    names = list(dict.fromkeys(m for v in results.values() for m in v))
+    return [
+        {"metric": m, **{model: round(v[m], 4) if m in v else None for model, v in results.items()}}
+        for m in names
+    ]

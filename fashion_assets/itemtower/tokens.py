@@ -64,3 +64,10 @@ def item_tokens(row: Mapping[str, Any], title_ids: Sequence[int]) -> ItemTokens:
     if not std:
         raise ValueError(f"item {row.get('item_id')!r} has no standard attributes")
     return ItemTokens(str(row["item_id"]), std, attribute_ids(row, RE_FIELDS), tuple(title_ids))
+
+
+def signature_labels(items: Sequence[ItemTokens]) -> list[int]:
+    """One label per distinct STD + RE token set: items that are the same kind of thing in
+    every attribute share a label (positives of the loss), whatever their titles."""
+    ids: dict[tuple[tuple[int, ...], tuple[int, ...]], int] = {}
+    return [ids.setdefault((i.std, tuple(sorted(i.re))), len(ids)) for i in items]

@@ -1,4 +1,6 @@
-"""Training: two views per item, z from the projection head, NT-Xent over the 2N embeddings."""
+"""Training: two views per item; NT-Xent over the 2N projections z (each item's views are
+positives) plus SupCon on h, where items sharing their STD + RE tokens, and items sharing a
+label, are positives too (pytorch-metric-learning's losses)."""
 
 from __future__ import annotations
 
@@ -11,34 +13,50 @@ from typing import Any
 
 import numpy as np
 import torch
-from pytorch_metric_learning.losses import NTXentLoss
+from pytorch_metric_learning.losses import NTXentLoss, SupConLoss
 from tokenizers import Tokenizer
 from torch.utils.data import DataLoader
 
 from fashion_assets.instructions.training_set import split_of
 
-from .config import TowerConfig
+from .config import LOSS_LABELS, TowerConfig
 from .dataset import SimCSERecSysDataset, collate
 from .model import ProjectionHead, TowerBody, final_norm
 from .title_tokenizer import encode_titles, train_title_tokenizer
-from .tokens import ItemTokens, item_tokens
+from .tokens import ItemTokens, item_tokens, signature_labels
 
 Row = Mapping[str, Any]
 
 
+#: Held-out shares tried in turn until `min_eval_items` are held out (never more than half).
+EVAL_LADDER = (20.0, 25.0, 30.0, 40.0, 50.0)
+
+
+def _by_hash(rows: Sequence[Row]) -> list[Row]:
+    return sorted(rows, key=lambda r: hashlib.sha256(str(r["item_id"]).encode()).digest())
+
+
+def held_out_percent(n: int, config: TowerConfig) -> float:
+    """The held-out share for `n` items: `eval_percent`, raised along `EVAL_LADDER` until about
+    `min_eval_items` items are held out. The buckets nest, so an item held out at one share
+    stays held out at a larger one."""
+    for pct in (config.eval_percent, *(p for p in EVAL_LADDER if p > config.eval_percent)):
+        if n * pct / 100 >= config.min_eval_items:
+            return pct
+    return max(config.eval_percent, EVAL_LADDER[-1])
+
+
 def split_rows(rows: Sequence[Row], config: TowerConfig) -> tuple[list[Row], list[Row]]:
-    """(training rows, held-out rows) by a stable hash of the item id; quick mode keeps a
-    stable `quick_items` subset of the training rows. Held-out items are never trained on by
-    any checkpoint, so checkpoints compare fairly on them."""
+    """(training rows, held-out rows) by a stable hash of the item id (see `held_out_percent`;
+    at most `max_eval_items` are scored); quick mode keeps a stable `quick_items` subset of the
+    training rows. Held-out items are never trained on, so checkpoints compare fairly."""
+    pct = held_out_percent(len(rows), config)
     train, held_out = [], []
     for row in rows:
-        (
-            held_out if split_of(str(row["item_id"]), config.eval_percent) == "eval" else train
-        ).append(row)
+        (held_out if split_of(str(row["item_id"]), pct) == "eval" else train).append(row)
     if config.quick_items:
-        train.sort(key=lambda r: hashlib.sha256(str(r["item_id"]).encode()).digest())
-        train = train[: config.quick_items]
-    return train, held_out
+        train = _by_hash(train)[: config.quick_items]
+    return train, _by_hash(held_out)[: config.max_eval_items]
 
 
 def tokenize_rows(
@@ -56,8 +74,48 @@ def pair_labels(n: int) -> torch.Tensor:
 
 def contrastive_loss(loss_fn: NTXentLoss, z1: torch.Tensor, z2: torch.Tensor) -> torch.Tensor:
     """NT-Xent over both views: each embedding's positive is its other view, the other 2N-2
-    embeddings of the batch are its negatives."""
+    embeddings are its negatives."""
     return loss_fn(torch.cat([z1, z2]), pair_labels(len(z1)).to(z1.device))
+
+
+def loss_labels(rows: Sequence[Row], items: Sequence[ItemTokens]) -> torch.Tensor:
+    """One row per item: its STD + RE signature, then an id per value of each LOSS_LABELS
+    column (a missing value is a value of its own)."""
+    columns = [signature_labels(items)]
+    for label in LOSS_LABELS:
+        ids: dict[str, int] = {}
+        columns.append([ids.setdefault(str(r.get(label)), len(ids)) for r in rows])
+    return torch.tensor(columns, dtype=torch.long).T
+
+
+class TowerLoss(torch.nn.Module):
+    """The training loss of one batch (see TowerConfig for its terms and their weights). Its
+    label heads are small linear maps of h trained with it and dropped afterwards: each label
+    gets a subspace of h, so one label's clusters do not flatten the others."""
+
+    def __init__(self, config: TowerConfig):
+        super().__init__()
+        self.config = config
+        self.instance = NTXentLoss(temperature=config.temperature)
+        self.supcon = SupConLoss(temperature=config.label_temperature)
+        self.heads = torch.nn.ModuleList(
+            torch.nn.Linear(config.dim, config.label_head_dim) for _ in LOSS_LABELS
+        )
+
+    def forward(self, z1: torch.Tensor, z2: torch.Tensor, h1: torch.Tensor, h2: torch.Tensor,
+                labels: torch.Tensor) -> torch.Tensor:  # fmt: skip
+        """`labels`: the batch's rows of `loss_labels` (signature first)."""
+        c = self.config
+        loss = c.instance_weight * contrastive_loss(self.instance, z1, z2)
+        h, both = torch.cat([h1, h2]), labels.repeat(2, 1).to(h1.device)
+        if c.signature_weight:
+            loss = loss + c.signature_weight * self.supcon(h, both[:, 0])
+        if c.category_weight:
+            loss = loss + c.category_weight * self.supcon(h, both[:, 1])
+        for column, (head, weight) in enumerate(zip(self.heads, c.label_weights, strict=True), 1):
+            if weight:
+                loss = loss + weight * self.supcon(head(h), both[:, column])
+        return loss
 
 
 @dataclass
@@ -106,6 +164,7 @@ def train(
         [str(r["title"]) for r in train_rows], config.title_vocab_size
     )
     items = tokenize_rows(train_rows, tokenizer, config)
+    labels = loss_labels(train_rows, items)
     dataset = SimCSERecSysDataset(items, config.attr_dropout, config.title_mask, config.seed)
     batch_size = min(config.batch_size, len(dataset))
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, collate_fn=collate,
@@ -113,20 +172,20 @@ def train(
     body = TowerBody(config, tokenizer.get_vocab_size()).to(device)
     norm = final_norm(config).to(device)
     head = ProjectionHead(config).to(device)
+    loss_fn = TowerLoss(config).to(device)
     optimizer = torch.optim.AdamW(
-        [*body.parameters(), *head.parameters()], lr=config.lr, weight_decay=config.weight_decay
-    )
-    loss_fn = NTXentLoss(temperature=config.temperature)
+        [*body.parameters(), *head.parameters(), *loss_fn.parameters()],
+        lr=config.lr, weight_decay=config.weight_decay,
+    )  # fmt: skip
     result = Trained(body, norm, head, tokenizer, config, len(items))
     for epoch in range(config.epochs):
         dataset.epoch = epoch
-        for part in (body, norm, head):
+        for part in (body, norm, head, loss_fn):
             part.train()
         started, losses = time.perf_counter(), []
-        for view1, view2 in loader:
-            z1 = head(norm(body(view1.to(device))))
-            z2 = head(norm(body(view2.to(device))))
-            loss = contrastive_loss(loss_fn, z1, z2)
+        for view1, view2, index in loader:
+            h1, h2 = norm(body(view1.to(device))), norm(body(view2.to(device)))
+            loss = loss_fn(head(h1), head(h2), h1, h2, labels[index])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

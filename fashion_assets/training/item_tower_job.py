@@ -7,9 +7,9 @@ from typing import Any
 import torch
 from dagster_pipes import PipesContext
 
-from fashion_assets.itemtower.checkpoint import load_tower, save_checkpoint
+from fashion_assets.itemtower.checkpoint import IncompatibleCheckpoint, load_tower, save_checkpoint
 from fashion_assets.itemtower.config import TowerConfig
-from fashion_assets.itemtower.evaluate import EvalSet, evaluate_tfidf, evaluate_tower
+from fashion_assets.itemtower.evaluate import EvalSet, evaluate_baselines, evaluate_tower
 from fashion_assets.itemtower.train import split_rows, train
 from fashion_assets.storage import ObjectStore
 from fashion_assets.storage.parquet import read_parquet
@@ -50,13 +50,18 @@ def run_item_tower(pipes: PipesContext, store: ObjectStore) -> dict[str, Any]:
     eval_set = EvalSet(held_out, train_rows[:PROBE_ITEMS])
     results = evaluate_tower(trained.body, trained.norm, trained.head, trained.tokenizer, config,
                              eval_set, device)  # fmt: skip
-    results["tfidf"] = evaluate_tfidf(trained.tokenizer, config, eval_set)
-    champion = extras.get("champion")
+    results.update(evaluate_baselines(trained.tokenizer, config, eval_set))
+    champion, champion_note = extras.get("champion"), None
     if champion:
-        old = load_tower(store, champion)
-        results["champion"] = evaluate_tower(
-            old.body, old.norm, None, old.tokenizer, old.config, eval_set
-        )["h"]
+        try:
+            old = load_tower(store, champion)
+        except IncompatibleCheckpoint as exc:  # an older tower: it cannot be scored here
+            champion_note = str(exc)
+            pipes.log.warning(f"champion not scored: {exc}")
+        else:
+            results["champion"] = evaluate_tower(
+                old.body, old.norm, None, old.tokenizer, old.config, eval_set
+            )["h"]
     metrics = {
         "train_items": trained.train_items,
         "eval_items": len(held_out),
@@ -67,6 +72,7 @@ def run_item_tower(pipes: PipesContext, store: ObjectStore) -> dict[str, Any]:
         "step_losses": trained.step_losses,
         "evaluation": results,
         "champion": champion,
+        "champion_note": champion_note,
         "peak_gpu_memory_mb": (
             round(torch.cuda.max_memory_allocated() / 2**20, 1)
             if device.startswith("cuda")
