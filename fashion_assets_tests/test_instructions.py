@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import re
 import time
@@ -335,6 +334,20 @@ class ChatServer:
             yield f"{origin}/v1"
 
 
+class FakeClock:
+    """A monotonic clock that moves only when something sleeps."""
+
+    def __init__(self) -> None:
+        self.time, self.sleeps = 100.0, []
+
+    def now(self) -> float:
+        return self.time
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.time += seconds
+
+
 def test_augmenter_paraphrases_caches_rate_limits_and_falls_back(tmp_path):
     rows = generate(ITEMS[:40])
     rows[0]["messages"] = rows[0]["messages"].replace('"text": "', '"text": "FAIL ', 1)
@@ -343,12 +356,9 @@ def test_augmenter_paraphrases_caches_rate_limits_and_falls_back(tmp_path):
     chat = ChatServer()
     with chat.serve() as url:
         config = AugmentConfig(base_url=url, model="tiny", api_key="sk-test", min_interval_s=0.02)
-        sent: list[float] = []
-        client = httpx.Client(
-            headers={"Authorization": "Bearer sk-test"},
-            event_hooks={"request": [lambda _: sent.append(time.monotonic())]},
-        )
-        first = Augmenter(config, store, client)
+        client = httpx.Client(headers={"Authorization": "Bearer sk-test"})
+        clock = FakeClock()  # time stands still unless the augmenter sleeps: spacing is exact
+        first = Augmenter(config, store, client, clock=clock.now, sleep=clock.sleep)
         out = augment_rows(rows, first)
         calls = len(chat.calls)
         second = Augmenter(config, store)
@@ -364,8 +374,7 @@ def test_augmenter_paraphrases_caches_rate_limits_and_falls_back(tmp_path):
     assert schema_problems(out) == []
     assert len(chat.calls) == calls + 2, "the second run only retries the two failures"
     assert again[2:] == out[2:] and second.stats["cached"] == len(rows) - 2
-    gaps = [b - a for a, b in itertools.pairwise(sent)]
-    assert len(sent) == calls and min(gaps) >= 0.019  # 20 ms apart, within 1 ms of stamping
+    assert clock.sleeps == [pytest.approx(0.02)] * (calls - 1), "each call 20 ms after the last"
     assert all(auth == "Bearer sk-test" for _, _, auth in chat.calls)
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,14 +45,17 @@ class Augmenter:
     """Paraphrase texts through a chat endpoint, with a cache and a rate limit."""
 
     def __init__(
-        self, config: AugmentConfig, cache: ObjectStore, client: httpx.Client | None = None
-    ):
+        self, config: AugmentConfig, cache: ObjectStore, client: httpx.Client | None = None,
+        clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+    ):  # fmt: skip
+        """`clock` and `sleep` space the calls (injectable, so the spacing can be checked)."""
         self.config = config
+        self._clock, self._sleep = clock, sleep
         self.cache = cache
         headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
         self.client = client or httpx.Client(timeout=config.timeout_s, headers=headers)
         self.stats: Counter[str] = Counter()
-        self._last_call = 0.0
+        self._last_call = -math.inf
 
     def _key(self, text: str, language: str) -> str:
         digest = hashlib.sha256(f"{self.config.model}|{language}|{text}".encode()).hexdigest()
@@ -63,10 +67,10 @@ class Augmenter:
         if self.cache.exists(key):
             self.stats["cached"] += 1
             return json.loads(self.cache.get(key))["paraphrase"]
-        wait = self._last_call + self.config.min_interval_s - time.monotonic()
+        wait = self._last_call + self.config.min_interval_s - self._clock()
         if wait > 0:
-            time.sleep(wait)
-        self._last_call = time.monotonic()
+            self._sleep(wait)
+        self._last_call = self._clock()
         try:
             resp = self.client.post(
                 self.config.base_url.rstrip("/") + "/chat/completions",
