@@ -12,16 +12,16 @@ FASHION_SOURCE=catalog does.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import dataclasses
 import tempfile
 import time
 from collections import Counter
+from datetime import date
+from pathlib import Path
 from typing import Any
 
-from fashion_assets.crawl.catalog_folder import read_catalog_folder
 from fashion_assets.crawl.demo_catalog import demo_item_rows
-from fashion_assets.crawl.images import fetch_images
+from fashion_assets.crawl.sources import SourceSpec, run_source
 from fashion_assets.itemtower.config import QUICK, TowerConfig
 from fashion_assets.itemtower.evaluate import (
     BASELINES,
@@ -39,12 +39,12 @@ from fashion_assets.training.item_tower_job import PROBE_ITEMS
 
 
 def folder_items(folder: str) -> list[dict[str, Any]]:
-    """The items the catalog source keeps from a Kaggle-layout folder."""
-    read = read_catalog_folder(folder)
+    """The items the catalog-folder source and the cleaning step keep from a folder."""
+    spec = SourceSpec(source="catalog_folder", catalog_folder=folder)
     with tempfile.TemporaryDirectory() as tmp:
-        images = asyncio.run(fetch_images([r["image_url"] for r in read.records],
-                                          LocalObjectStore(tmp)))  # fmt: skip
-    items, rejects = clean("catalog", read.records, {i["image_url"]: i for i in images},
+        out = run_source(spec, date.today(), Path(tmp), LocalObjectStore(tmp), today=date.today())
+    read = out.result
+    items, rejects = clean(spec.name, read.records, {i["image_url"]: i for i in read.images},
                            read.failures)  # fmt: skip
     reasons = Counter(r["reason"] for r in rejects).most_common()
     print(f"{folder}: {len(read.records)} rows -> {len(items)} items (rejected: {reasons})")
