@@ -14,7 +14,7 @@ import re
 from fashion_assets.catalog.words import Lexicon, fold, tokens
 
 # fmt: off
-_COLOURS = Lexicon({
+COLOUR_WORDS = Lexicon({
     "Black": [
         "black", "jet black", "onyx", "ebony", "black wash", "블랙", "검정", "검정색", "검은색",
         "흑색", "차콜블랙", "먹색", "흑청",
@@ -84,7 +84,7 @@ _TWO_TONE = re.compile(r"\s*(?:/|&|\+|\band\b|×|\bx\b|·)\s*")
 def _one(text: str) -> str | None:
     toks = tokens(text)
     for attempt in (toks, [*toks[:-1], toks[-1].removesuffix("색")] if toks else toks):
-        found = _COLOURS.find(attempt) or _SHADES.find(attempt) or _WASHES.find(attempt)
+        found = COLOUR_WORDS.find(attempt) or _SHADES.find(attempt) or _WASHES.find(attempt)
         if found:
             return found[0].value
     return None
@@ -110,5 +110,5 @@ def colour_in_title(title: object) -> str | None:
     """The colour a title names: its rightmost colour word (whole words only; a shade word such
     as "멜란지" when no colour word is there)."""
     toks = tokens(title)
-    found = _COLOURS.find(toks, suffixes=False) or _SHADES.find(toks, suffixes=False)
+    found = COLOUR_WORDS.find(toks, suffixes=False) or _SHADES.find(toks, suffixes=False)
     return found[0].value if found else None

@@ -19,7 +19,7 @@ from fashion_assets.catalog.words import Lexicon, fold, tokens
 NOT_APPAREL = "not_apparel"
 
 # fmt: off
-_GARMENTS = Lexicon({
+GARMENT_WORDS = Lexicon({
     "01outer_01coat": [
         "coat", "overcoat", "trench", "trench coat", "peacoat", "pea coat", "duffle coat",
         "topcoat", "코트", "트렌치코트", "롱코트", "반코트", "더플코트", "오버코트",
@@ -99,7 +99,7 @@ def _read_part(part: str) -> CategoryReading:
     exact = fold(part).strip()
     if exact in CATEGORIES:
         return CategoryReading("garment", exact, exact)
-    found = _GARMENTS.find(tokens(part))
+    found = GARMENT_WORDS.find(tokens(part))
     if not found:
         return _NOTHING
     head = found[0]

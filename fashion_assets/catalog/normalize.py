@@ -20,7 +20,7 @@ from fashion_assets.catalog.vocabulary import CLOTHES
 from fashion_assets.catalog.words import Lexicon, fold, tokens
 
 # fmt: off
-_GENDERS = Lexicon({
+GENDER_WORDS = Lexicon({
     "male": [
         "men", "man", "mens", "male", "boys", "boy", "gentlemen", "남성", "남자", "남성용", "맨즈",
         "남아", "남아용",
@@ -37,7 +37,7 @@ _GENDERS = Lexicon({
 #: One-letter codes are genders only in a gender field, never inside a title.
 _GENDER_CODES = {"m": "male", "f": "female", "w": "female", "u": "both", "남": "male",
                  "여": "female"}
-_AGES = Lexicon({
+AGE_WORDS = Lexicon({
     "kids": [
         "kids", "kid", "children", "child", "boys", "boy", "girls", "girl", "baby", "babies",
         "infant", "newborn", "toddler", "junior", "youth", "아동", "키즈", "주니어", "유아", "베이비",
@@ -138,12 +138,12 @@ def read_gender(raw: object) -> str | None:
     """The vocabulary gender a gender field states ("Men's", "https://schema.org/Female",
     "남녀공용", "M")."""
     text = fold(raw).strip().rstrip("/").rsplit("schema.org/", 1)[-1]
-    found = _GENDERS.exact(text) or _GENDER_CODES.get(text)
+    found = GENDER_WORDS.exact(text) or _GENDER_CODES.get(text)
     return found or _gender_words(text, suffixes=True)
 
 
 def _gender_words(text: object, suffixes: bool) -> str | None:
-    named = {m.value for m in _GENDERS.find(tokens(text), suffixes=suffixes)}
+    named = {m.value for m in GENDER_WORDS.find(tokens(text), suffixes=suffixes)}
     if "both" in named or named == {"male", "female"}:
         return "both"
     return named.pop() if len(named) == 1 else None
@@ -156,7 +156,7 @@ def read_age_group(raw: object, *, whole_words: bool = False) -> str | None:
     "Men" says the gender, and an adult item is what nothing else says anyway.
     """
     toks = [t.removesuffix("용") if len(t) > 2 and t.endswith("용") else t for t in tokens(raw)]
-    found = _AGES.find(toks, suffixes=not whole_words)
+    found = AGE_WORDS.find(toks, suffixes=not whole_words)
     if whole_words:
         return "kids" if any(m.value == "kids" for m in found) else None
     return found[0].value if found else None

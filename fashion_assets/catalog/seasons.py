@@ -18,7 +18,7 @@ SPRING, SUMMER, FALL, WINTER = "spring", "summer", "fall", "winter"
 _ALL = frozenset({SPRING, SUMMER, FALL, WINTER})
 
 # fmt: off
-_WORDS = Lexicon({
+SEASON_WORDS = Lexicon({
     frozenset({SPRING}): ["spring", "봄", "초봄"],
     frozenset({SUMMER}): ["summer", "여름", "하절기", "초여름", "한여름"],
     frozenset({FALL}): ["fall", "autumn", "가을", "초가을", "늦가을", "pre fall"],
@@ -55,7 +55,7 @@ def _seasons(text: object, loose_hangul: bool) -> frozenset[str]:
     toks = tokens(_CODE.sub(r"\1\2", fold(text)))
     toks = [t.removesuffix("용") if is_hangul(t) and len(t) > 2 else t for t in toks]
     found: set[str] = set()
-    for match in _WORDS.find(toks, suffixes=False):
+    for match in SEASON_WORDS.find(toks, suffixes=False):
         found |= match.value
     if loose_hangul and not found:
         for tok in toks:
