@@ -53,6 +53,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/embedding_throughput.py
 	$(VENV)/bin/python bench/vector_search.py
 	$(VENV)/bin/python bench/item_tower_training.py
+	$(VENV)/bin/python bench/search_quality.py --scale 100000
 	$(VENV)/bin/python bench/search_api.py
 
 db-stop: $(STAMP)

@@ -121,7 +121,8 @@ def main() -> None:
             with pool.connection() as conn:
                 search(conn, query, k=10, filters={"season": ["winter"]})
 
-        body = {"k": 10, "filters": {"season": ["winter"]}}
+        # the same work on both sides: a vector search (hybrid adds BM25: bench/search_quality.py)
+        body = {"k": 10, "filters": {"season": ["winter"]}, "mode": "vector", "understand": False}
         with (
             _serving_process(url, home) as base,
             httpx.Client(

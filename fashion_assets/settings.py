@@ -81,6 +81,12 @@ class Settings(BaseSettings):
     fashion_runpod_cloud_types: str = Field("SECURE,COMMUNITY", description="Clouds to try.")
     fashion_runpod_max_runtime_s: int = Field(4 * 3600, description="A run's time limit.")
     fashion_runpod_start_timeout_s: int = Field(900, description="Wait for the container.")
+    fashion_search_lexical_weight: float = Field(
+        0.8,
+        ge=0.0,
+        le=1.0,
+        description="Hybrid search: the BM25 side's share of the fused score (0 = vectors only).",
+    )
     fashion_pg_build_memory: str = Field(
         "512MB", description="maintenance_work_mem for HNSW builds."
     )

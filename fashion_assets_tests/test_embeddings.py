@@ -33,8 +33,9 @@ from fashion_assets.embed.clip import (
     tiny_weights,
 )
 from fashion_assets.embed.pipeline import embed_rows
+from fashion_assets.embed.tuned import promoted_clip
 from fashion_assets.storage import LocalObjectStore
-from fashion_assets_tests.pipeline import materialize, materialize_ingest
+from fashion_assets_tests.pipeline import CLIP, materialize, materialize_ingest
 
 
 @pytest.fixture(scope="module")
@@ -247,3 +248,45 @@ def test_assets_encode_once_and_rebuild_on_a_model_change(ingest_env, monkeypatc
         changed.asset_materializations_for_node("item_vectors")[0].metadata["mode"].value
         == "rebuilt"
     )
+
+
+def _gate(result) -> tuple[bool, str]:
+    check = result.get_asset_check_evaluations()[0]
+    return check.passed, check.description
+
+
+def test_clip_finetune_promotes_a_better_model_and_refuses_a_weaker_one(ingest_env):
+    """Tuning on the catalogue beats the random tiny CLIP on held-out items; promotion is a new
+    model version, so every item is re-encoded and item_vectors rebuilt. A one-epoch,
+    near-zero learning-rate challenger loses to that champion: the blocking gate refuses it,
+    nothing is promoted and the vectors are not touched."""
+    store = LocalObjectStore(Path(ingest_env["FASHION_HOME"]) / "objects")
+    assert materialize_ingest().success
+    assert materialize([clip_embeddings, item_vectors]).success
+    base = live_version(connect(ingest_env["DATABASE_URL"]))
+    better = materialize(CLIP, run_config=_clip_config(epochs=25))
+    passed, reason = _gate(better)
+    assert passed and "not worse than the base model" in reason
+    evaluation = json.loads(store.get(promoted_clip(store)["weights"].replace(
+        "weights.pt", "metrics.json")))["evaluation"]  # fmt: skip
+    assert evaluation["tuned"]["score"] > evaluation["base"]["score"] + 0.1
+    assert evaluation["tuned"]["attr_p10_ko"] > evaluation["base"]["attr_p10_ko"]
+    tuned = f"fashion-tiny@sha256:{promoted_clip(store)['sha256'][:16]}"
+    with connect(ingest_env["DATABASE_URL"]) as conn:
+        assert base != tuned == live_version(conn)
+        items = conn.execute("SELECT count(*) FROM items").fetchone()[0]
+    encoded = better.asset_materializations_for_node("clip_embeddings")[0].metadata["encoded"]
+    assert encoded.value == items
+    promoted = store.get("models/clip/promoted.json")
+
+    weaker = materialize(CLIP, run_config=_clip_config(epochs=1, lr=1e-7), raise_on_error=False)
+    passed, reason = _gate(weaker)
+    assert not passed and reason.startswith("refused: score") and "the champion model" in reason
+    assert store.get("models/clip/promoted.json") == promoted
+    assert weaker.asset_materializations_for_node("clip_embeddings") == []
+    with connect(ingest_env["DATABASE_URL"]) as conn:
+        assert live_version(conn) == tuned
+
+
+def _clip_config(**values) -> dict:
+    return {"ops": {"clip_finetune": {"config": values}}}

@@ -12,10 +12,18 @@ import pytest
 from fashion_assets.crawl.demo_catalog import demo_item_rows
 from fashion_assets.defs.launchers import TrainingLauncherResource
 from fashion_assets.defs.resources import ObjectStoreResource, build_resources
+from fashion_assets.embed.tuned import promoted_clip
 from fashion_assets.settings import Settings
 from fashion_assets.storage.parquet import write_parquet
 from fashion_assets.training.pods import RunPodApi, check_env, is_capacity_error
-from fashion_assets_tests.pipeline import TINY_TOWER, TOWER, materialize, materialize_ingest
+from fashion_assets_tests.pipeline import (
+    CLIP,
+    TINY_CLIP,
+    TINY_TOWER,
+    TOWER,
+    materialize,
+    materialize_ingest,
+)
 from fashion_assets_tests.runpod_standin import CAPACITY, RunPodStandIn
 
 A100, H100 = "NVIDIA A100 80GB PCIe", "NVIDIA H100 80GB HBM3"
@@ -201,3 +209,19 @@ def test_pod_env_and_capacity_errors_are_recognised():
     assert check_env({"DAGSTER_PIPES_CONTEXT": "eyJh+/=", "URL": "http://127.0.0.1:9/x"})
     with pytest.raises(ValueError, match="FIELD"):
         check_env({"FIELD": 'a"b'})
+
+
+def test_clip_tunes_on_a_pod_and_the_promoted_weights_are_served(ingest_env, s3_storage, runpod):
+    """ViT-B-class tuning goes to a GPU pod: the same clip_finetune job through the launcher,
+    its weights and promotion record in S3, the vectors rebuilt with the tuned version."""
+    assert materialize_ingest().success
+    result = materialize(CLIP, run_config=TINY_CLIP, trainer=launcher())
+    assert result.success
+    meta = result.asset_materializations_for_node("clip_finetune")[0].metadata
+    assert meta["launcher"].value == "runpod" and meta["promoted"].value is True
+    assert runpod.running == [] and runpod.terminated == [meta["pod_id"].value]
+    store = build_resources(Settings())["objects"].store()
+    record = promoted_clip(store)
+    assert store.exists(record["weights"]) and record["weights"].startswith("models/clip/runs/")
+    vectors = result.asset_materializations_for_node("item_vectors")[0].metadata
+    assert vectors["model_version"].value == f"fashion-tiny@sha256:{record['sha256'][:16]}"

@@ -16,8 +16,10 @@ from PIL import Image
 from fashion_assets.db.items import item_rows
 from fashion_assets.db.server import connect
 from fashion_assets.db.vectors import ITEM_FIELDS, item_vector, publish_tower
+from fashion_assets.embed.tuned import promoted_clip
 from fashion_assets.instructions.styling import COMPLEMENTS, gender_ok
 from fashion_assets.settings import Settings
+from fashion_assets.storage import store_from_settings
 from fashion_assets_tests.db_proxy import DatabaseProxy
 from fashion_assets_tests.helpers import QuietHandler, loopback_server
 from fashion_assets_tests.serving_fixtures import running
@@ -66,6 +68,7 @@ def test_text_search_honours_filters_and_k(client):
         "text": "winter coat",
         "k": 7,
         "filters": {"season": ["winter"], "gender": ["male", "both"]},
+        "mode": "vector",
     }
     out = client.post("/search", json=body).json()
     assert len(out["results"]) == 7 and out["model_version"].startswith("fashion-tiny")
@@ -74,6 +77,58 @@ def test_text_search_honours_filters_and_k(client):
     assert distances == sorted(distances)
     image = client.get(out["results"][0]["image_url"])
     assert image.status_code == 200 and image.headers["content-type"].startswith("image/")
+
+
+def black_winter_coats(catalogue) -> set[str]:
+    with connect(catalogue["DATABASE_URL"]) as conn:
+        rows = item_rows(conn, ("item_id", "category", "color", "season"))
+    return {r["item_id"] for r in rows
+            if (r["category"], r["color"], r["season"]) == ("01outer_01coat", "Black", "winter")}  # fmt: skip
+
+
+@pytest.mark.parametrize("query", ["black winter coat", "블랙 겨울 코트", "겨울 블랙 코트를"])
+def test_the_demo_shop_finds_black_winter_coats_in_both_languages(client, catalogue, query):
+    wanted = black_winter_coats(catalogue)
+    assert wanted, "the demo shop (2,000 products) has black winter coats"
+    out = client.post("/search", json={"text": query, "k": 5}).json()
+    top = [h["item_id"] for h in out["results"]]
+    assert set(top) == wanted if len(wanted) <= 5 else set(top) <= wanted
+    assert out["plan"].startswith("hybrid")
+    assert {u["field"]: u["values"] for u in out["understood"]} == {
+        "category": ["01outer_01coat"], "season": ["winter"], "color": ["Black"]}  # fmt: skip
+
+
+def test_search_modes_understanding_and_removed_chips(client):
+    shirts = {"text": "남성 네이비 셔츠", "k": 10}
+    modes = {m: client.post("/search", json={**shirts, "mode": m}).json()
+             for m in ("vector", "lexical", "hybrid")}  # fmt: skip
+    for mode, out in modes.items():
+        assert out["results"], mode
+        assert all(h["category"] == "02top_04shirt" and h["color"] == "Blue"
+                   and h["gender"] in ("male", "both") for h in out["results"]), mode  # fmt: skip
+    assert modes["lexical"]["plan"] == "lexical"
+    assert all(h["distance"] is None for h in modes["lexical"]["results"])
+    fused = {h["item_id"] for h in modes["hybrid"]["results"]}
+    assert fused <= {h["item_id"] for m in ("vector", "lexical")
+                     for h in client.post("/search", json={**shirts, "mode": m, "k": 100}).json()["results"]}  # fmt: skip
+    # removing the colour chip keeps the other understood filters and lets other colours in
+    wider = client.post("/search", json={**shirts, "k": 50, "ignore": ["color"]}).json()
+    assert "color" not in wider["filters"] and wider["filters"]["category"] == ["02top_04shirt"]
+    assert {h["color"] for h in wider["results"]} > {"Blue"}
+    # without understanding nothing is filtered; a caller's filter wins over an understood one
+    raw = client.post("/search", json={**shirts, "understand": False, "k": 30}).json()
+    assert raw["understood"] == [] and raw["filters"] == {}
+    assert len({h["category"] for h in raw["results"]}) > 1
+    white = client.post("/search", json={**shirts, "filters": {"color": ["White"]}}).json()
+    assert white["filters"]["color"] == ["White"] and white["results"]
+    assert all(h["color"] == "White" for h in white["results"])
+
+
+def test_the_services_encode_with_the_promoted_tuned_clip(client, catalogue):
+    store = store_from_settings(Settings(fashion_home=catalogue["FASHION_HOME"]))
+    tuned = f"fashion-tiny@sha256:{promoted_clip(store)['sha256'][:16]}"
+    assert client.get("/health").json()["item_vectors"] == tuned
+    assert client.post("/embed/text", json={"texts": ["코트"]}).json()["model_version"] == tuned
 
 
 def test_item_search_similar_items_and_image_search(client, catalogue):
@@ -103,6 +158,8 @@ def test_bad_input_gets_clear_4xx_answers(client):
         (client.post("/search", json={"text": "x", "filters": {"brand": ["y"]}}), 422),
         (client.post("/search", json={"text": "x", "item_id": "y"}), 422),
         (client.post("/search", json={"text": "x", "vectors": "tower"}), 422),
+        (client.post("/search", json={"text": "x", "mode": "bm25"}), 422),
+        (client.post("/search", json={"text": "x", "ignore": ["brand"]}), 422),
         (client.post("/search", json={"item_id": "nope:1"}), 404),
         (client.get("/items/nope:1"), 404),
         (client.get("/images/../../etc/passwd"), 404),

@@ -86,3 +86,36 @@ def test_errors_show_on_the_page(site, browser):
     browser.get(site)
     browser.find_element(By.ID, "search").click()
     wait(browser, lambda b: "type something" in b.find_element(By.ID, "status").text)
+
+
+def chips(browser) -> dict[str, str]:
+    """The chips shown, read in one script call (the page re-renders them on every search)."""
+    return browser.execute_script(
+        "return Object.fromEntries([...document.querySelectorAll('#chips .chip')]"
+        ".map(c => [c.dataset.field, c.textContent]))")  # fmt: skip
+
+
+def result_metas(browser) -> list[str]:
+    return browser.execute_script(
+        "return [...document.querySelectorAll('#results .card .meta')].map(m => m.textContent)"
+    )
+
+
+def test_understood_filters_show_as_chips_a_shopper_can_remove(site, browser):
+    browser.get(site)
+    wait(browser, lambda b: len(Select(b.find_element(By.ID, "f-season")).options) > 1)
+    browser.find_element(By.ID, "query").send_keys("블랙 겨울 코트")
+    browser.find_element(By.ID, "search").click()
+    wait(browser, lambda b: set(chips(b)) == {"category", "season", "color"})
+    assert "블랙" in chips(browser)["color"] and "Black" in chips(browser)["color"]
+    metas = result_metas(browser)
+    assert metas and all(m.startswith("01outer_01coat · Black · winter") for m in metas)
+
+    browser.execute_script(
+        "document.querySelector('#chips .chip[data-field=\"color\"] button').click()"
+    )
+    wait(browser, lambda b: set(chips(b)) == {"category", "season"}
+         and len(result_metas(b)) > len(metas))  # fmt: skip
+    metas = result_metas(browser)
+    assert all(m.startswith("01outer_01coat") and "winter" in m for m in metas)
+    assert {m.split(" · ")[1] for m in metas} > {"Black"}

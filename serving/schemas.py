@@ -55,6 +55,9 @@ class EmbeddingsOut(BaseModel):
     embeddings: list[list[float]]
 
 
+FilterField = Literal[FILTER_COLUMNS]  # type: ignore[valid-type]
+
+
 class SearchIn(BaseModel):
     """Search by a text or by an item: exactly one of them."""
 
@@ -66,6 +69,17 @@ class SearchIn(BaseModel):
     filters: Filters = Filters()
     vectors: Literal["clip", "tower"] = "clip"
     against: Literal["image", "text"] = "image"
+    mode: Literal["hybrid", "vector", "lexical"] = Field(
+        "hybrid", description="Text queries: CLIP vectors, BM25 over titles and labels, or both "
+        "fused (reciprocal rank fusion).",
+    )  # fmt: skip
+    understand: bool = Field(
+        True, description="Text queries: turn vocabulary words (colours, garments, seasons, "
+        "genders; Korean and English) into filters.",
+    )  # fmt: skip
+    ignore: list[FilterField] = Field(
+        default_factory=list, description="Understood fields to leave out (a removed chip)."
+    )
 
     @model_validator(mode="after")
     def _one_query(self) -> SearchIn:
@@ -84,10 +98,24 @@ Hit = create_model(
 )
 
 
+class UnderstoodOut(BaseModel):
+    """A filter read from the query."""
+
+    field: str
+    values: list[str]
+    words: str
+
+
 class SearchOut(BaseModel):
     plan: str
     model_version: str | None
     results: list[Hit]
+    understood: list[UnderstoodOut] = []
+    filters: dict[str, list[str]] = {}
+    relaxed: list[str] = Field(
+        default_factory=list, description="Understood fields given up because no item matched "
+        "them all.",
+    )  # fmt: skip
 
 
 class RecommendIn(BaseModel):

@@ -15,6 +15,8 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from fashion_assets.db.schema import migrate
 from fashion_assets.db.server import database_url, redact
 from fashion_assets.embed.clip import ClipEncoder, ClipSpec
+from fashion_assets.embed.tuned import resolve_spec
+from fashion_assets.search.hybrid import LexicalIndexCache
 from fashion_assets.settings import Settings
 from fashion_assets.storage import ObjectStore, store_from_settings
 
@@ -28,6 +30,7 @@ class ServiceState:
         self._pool: ConnectionPool | None = None
         self._migrated = False
         self.vlm: Any = None  # the VLM service's model (serving.vlm.LoadedVlm)
+        self.lexical = LexicalIndexCache()
 
     @cached_property
     def database_url(self) -> str:
@@ -41,11 +44,20 @@ class ServiceState:
 
     @cached_property
     def encoder(self) -> ClipEncoder:
-        """The CLIP encoder the settings name (the same one the pipeline embeds with)."""
+        """The CLIP encoder the settings name, or its promoted fine-tuned weights (the same
+        one the pipeline embeds with)."""
         s = self.settings
         spec = ClipSpec(s.fashion_clip_model, s.fashion_clip_pretrained, s.fashion_clip_device,
                         batch_size=s.fashion_clip_batch_size)  # fmt: skip
-        return ClipEncoder(spec, s.home)
+        return ClipEncoder(resolve_spec(spec, self.store, s.home), s.home)
+
+    def encoder_for(self, version: str) -> ClipEncoder:
+        """The encoder, loaded again once when the live vectors hold another version (a
+        fine-tuned model was promoted and `item_vectors` rebuilt since it was loaded)."""
+        if self.encoder.version != version:
+            with self._lock:
+                self.__dict__.pop("encoder", None)
+        return self.encoder
 
     def _open_pool(self) -> ConnectionPool:
         with self._lock:

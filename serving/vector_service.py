@@ -13,6 +13,7 @@ from fastapi import APIRouter, File, HTTPException, Query, Response, UploadFile
 
 from fashion_assets.catalog.vocabulary import values_of
 from fashion_assets.db.vectors import FILTER_COLUMNS, item_vector, search
+from fashion_assets.search.hybrid import text_search
 
 from .catalog import item_details, table_version, with_images
 from .clip_service import image_vectors
@@ -26,7 +27,7 @@ router = APIRouter(tags=["vector"])
 def _check_model(s: ServiceState, version: str | None) -> None:
     if version is None:
         raise HTTPException(503, "no vectors published yet: materialize item_vectors first")
-    if version != s.encoder.version:
+    if version != s.encoder_for(version).version:
         raise HTTPException(
             409, f"item_vectors holds {version} but this service encodes with "
             f"{s.encoder.version}: set FASHION_CLIP_MODEL/FASHION_CLIP_PRETRAINED to match",
@@ -61,13 +62,36 @@ def run_search(
         return SearchOut(plan=plan, model_version=version, results=with_images(conn, hits))
 
 
+def run_text_search(s: ServiceState, body: SearchIn) -> SearchOut:
+    """A text query in the requested mode, with query understanding."""
+    with s.connection() as conn:
+        version = table_version(conn, "clip", body.against)
+        if body.mode != "lexical":
+            _check_model(s, version)
+        elif version is None:
+            raise HTTPException(503, "no vectors published yet: materialize item_vectors first")
+        found = text_search(
+            conn, s.lexical, body.text, lambda text: s.encoder.encode_texts([text])[0],
+            k=body.k, mode=body.mode, filters=body.filters.as_dict(), against=body.against,
+            understand_query=body.understand, ignore=body.ignore,
+            lexical_weight=s.settings.fashion_search_lexical_weight,
+        )  # fmt: skip
+        return SearchOut(
+            plan=found.plan, model_version=version, results=with_images(conn, found.hits),
+            understood=[u.__dict__ for u in found.understood], filters=found.filters,
+            relaxed=found.relaxed,
+        )  # fmt: skip
+
+
 @router.post("/search", response_model=SearchOut)
 def search_items(body: SearchIn, s: State) -> SearchOut:
-    """Nearest items to a text (CLIP, against item images or texts) or to an item (CLIP or
-    item tower vectors), among those matching the filters."""
-    query = s.encoder.encode_texts([body.text])[0] if body.text is not None else None
+    """Items for a text (hybrid by default: CLIP against item images or texts fused with BM25
+    over titles and labels; vocabulary words become filters, returned as `understood`) or
+    nearest to an item (CLIP or item tower vectors), among those matching the filters."""
+    if body.text is not None:
+        return run_text_search(s, body)
     return run_search(s, k=body.k, filters=body.filters, vectors=body.vectors,
-                      against=body.against, item_id=body.item_id, query=query)  # fmt: skip
+                      against=body.against, item_id=body.item_id)  # fmt: skip
 
 
 @router.post("/search/image", response_model=SearchOut)

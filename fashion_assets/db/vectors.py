@@ -243,7 +243,7 @@ class Hit:
     season: str
     color: str
     gender: str
-    distance: float
+    distance: float | None
 
 
 def _where(filters: Mapping[str, Iterable[str]] | None) -> tuple[sql.Composable, list[Any]]:
@@ -344,6 +344,44 @@ def _exact(conn, table, column, where, params, query, k) -> list[Hit]:
         [*params, query, k],
     ).fetchall()
     return [Hit(*r[:6], float(r[6])) for r in rows]
+
+
+def hits_by_id(
+    conn: psycopg.Connection,
+    item_ids: Sequence[str],
+    query: np.ndarray | None,
+    against: str = "image",
+) -> list[Hit]:
+    """The live rows of `item_ids`, in that order, with their distance to `query` (None
+    without a query); ids with no live row are left out."""
+    vector_conn(conn)
+    name, column = TARGETS[against]
+    distance = sql.SQL("NULL::float8") if query is None else sql.SQL("{} <=> %s").format(
+        sql.Identifier(column))  # fmt: skip
+    params = ([] if query is None else [np.asarray(query, np.float32)]) + [list(item_ids)]
+    rows = conn.execute(
+        sql.SQL("SELECT {cols}, {d} FROM {live} WHERE item_id = ANY(%s)").format(
+            cols=_COLUMNS, d=distance, live=sql.Identifier(name)),
+        params,
+    ).fetchall()  # fmt: skip
+    found = {r[0]: Hit(*r[:6], None if r[6] is None else float(r[6])) for r in rows}
+    return [found[i] for i in item_ids if i in found]
+
+
+def lexical_rows(conn: psycopg.Connection) -> tuple[tuple, list[dict[str, Any]]]:
+    """What the lexical index is built from: the live `item_vectors` rows with their fibres,
+    and the stamp (model version, rows, build time) that changes whenever the table does."""
+    stamp = conn.execute(
+        "SELECT model_version, rows, built_at FROM vector_tables WHERE name = %s", (LIVE,)
+    ).fetchone()
+    if stamp is None:
+        return (), []
+    names = (*ITEM_FIELDS, "fibers")
+    rows = conn.execute(
+        f"SELECT {', '.join('v.' + f for f in ITEM_FIELDS)}, i.fiber_composition "
+        f"FROM {LIVE} v LEFT JOIN items i USING (item_id)"
+    ).fetchall()
+    return tuple(stamp), [dict(zip(names, r, strict=True)) for r in rows]
 
 
 def item_vector(conn: psycopg.Connection, item_id: str, against: str = "image") -> np.ndarray:

@@ -25,8 +25,14 @@ daily_job = dg.define_asset_job(
 )
 reembed_job = dg.define_asset_job(
     "reembed_job",
-    selection=dg.AssetSelection.groups("embeddings"),
+    selection=dg.AssetSelection.assets("clip_embeddings", "item_vectors"),
     description="Encode new or changed items and refresh the live vector table.",
+)
+clip_job = dg.define_asset_job(
+    "clip_job",
+    selection=dg.AssetSelection.groups("embeddings"),
+    description="Tune CLIP on the catalogue; when the gate promotes it, re-encode every item and "
+    "swap the new vectors in.",
 )
 item_tower_job = dg.define_asset_job(
     "item_tower_job",

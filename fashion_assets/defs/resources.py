@@ -20,6 +20,7 @@ from fashion_assets.crawl.sources import SourceSpec, load_field_map
 from fashion_assets.db.schema import migrate
 from fashion_assets.db.server import connect, embedded_database_url
 from fashion_assets.embed.clip import TINY, ClipEncoder, ClipSpec
+from fashion_assets.embed.tuned import resolve_spec
 from fashion_assets.instructions.augment import AugmentConfig, Augmenter
 from fashion_assets.settings import Settings
 from fashion_assets.storage import LocalObjectStore, ObjectStore, S3ObjectStore
@@ -143,7 +144,8 @@ class AugmenterResource(dg.ConfigurableResource):
 
 
 class ClipResource(dg.ConfigurableResource):
-    """The CLIP encoder: the offline tiny model by default, any open_clip model by config."""
+    """The CLIP encoder: the offline tiny model by default, any open_clip model by config;
+    its promoted fine-tuned weights once `clip_finetune` has promoted some (`use_tuned`)."""
 
     model: str = TINY
     pretrained: str = ""
@@ -151,15 +153,25 @@ class ClipResource(dg.ConfigurableResource):
     precision: str = "fp32"
     batch_size: int = 64
     fashion_home: str = ""
+    use_tuned: bool = True
+    objects: dg.ResourceDependency[ObjectStoreResource]
     _encoder: ClipEncoder | None = PrivateAttr(default=None)
+
+    def home(self) -> Path:
+        """Where local model files are kept."""
+        return Path(self.fashion_home) if self.fashion_home else _settings().home
+
+    def base_spec(self) -> ClipSpec:
+        """The configured model, before any fine-tuning."""
+        return ClipSpec(self.model, self.pretrained, self.device, self.precision, self.batch_size)
 
     def encoder(self) -> ClipEncoder:
         """The loaded encoder (once per process)."""
         if self._encoder is None:
-            spec = ClipSpec(self.model, self.pretrained, self.device, self.precision,
-                            self.batch_size)  # fmt: skip
-            home = Path(self.fashion_home) if self.fashion_home else _settings().home
-            self._encoder = ClipEncoder(spec, home)
+            spec = self.base_spec()
+            if self.use_tuned:
+                spec = resolve_spec(spec, self.objects.store(), self.home())
+            self._encoder = ClipEncoder(spec, self.home())
         return self._encoder
 
 
@@ -233,6 +245,7 @@ def build_resources(settings: Settings | None = None) -> dict[str, Any]:
             device=s.fashion_clip_device,
             batch_size=s.fashion_clip_batch_size,
             fashion_home=str(s.home),
+            objects=objects,
         ),
         "io_manager": ParquetObjectStoreIOManager(objects=objects),
         "trainer": TrainingLauncherResource(

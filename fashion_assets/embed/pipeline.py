@@ -47,6 +47,14 @@ def _workers(store: ObjectStore) -> int:
     return max(1, min(4, (os.cpu_count() or 2) - 1))
 
 
+def load_pixels(preprocess: Callable, store: ObjectStore, keys: Sequence[str]) -> torch.Tensor:
+    """Preprocessed images for object-store keys as one tensor, decoded in DataLoader workers
+    (what training keeps in memory instead of decoding every epoch)."""
+    loader = DataLoader(_Images(keys, store, preprocess), batch_size=256,
+                        num_workers=_workers(store))  # fmt: skip
+    return torch.cat(list(loader))
+
+
 def embed_images(
     encoder: ClipEncoder,
     store: ObjectStore,

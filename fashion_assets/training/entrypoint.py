@@ -35,10 +35,12 @@ Job = Callable[[PipesContext, ObjectStore], dict[str, Any]]
 
 
 def _jobs() -> dict[str, Job]:
+    from .clip_job import run_clip_finetune
     from .item_tower_job import run_item_tower
     from .vlm_job import run_vlm_finetune
 
-    return {"item_tower": run_item_tower, "vlm_finetune": run_vlm_finetune}
+    return {"item_tower": run_item_tower, "vlm_finetune": run_vlm_finetune,
+            "clip_finetune": run_clip_finetune}  # fmt: skip
 
 
 def _pipes_io(store: ObjectStore) -> dict[str, Any]:
