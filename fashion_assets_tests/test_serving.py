@@ -207,6 +207,49 @@ def test_admin_needs_the_key_and_cors_is_configurable(client, catalogue):
         "/search", headers={"Origin": "http://evil.test", "Access-Control-Request-Method": "POST"}
     )
     assert "access-control-allow-origin" not in other.headers
+    scheme = client.get("/openapi.json").json()["components"]["securitySchemes"]
+    assert scheme == {"APIKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key",
+                      "description": scheme["APIKeyHeader"]["description"]}}  # fmt: skip
+
+
+class HeldEncoder:
+    """The real encoder, except that image batches wait until the test lets them go."""
+
+    def __init__(self, encoder):
+        self.encoder, self.entered, self.release = encoder, threading.Event(), threading.Event()
+
+    def __getattr__(self, name):
+        return getattr(self.encoder, name)
+
+    def encode_image_batch(self, pixels):
+        self.entered.set()
+        assert self.release.wait(60)
+        return self.encoder.encode_image_batch(pixels)
+
+
+def test_an_image_being_encoded_does_not_stall_other_requests(catalogue):
+    """Inference runs in the thread pool, not on the event loop: while an upload is held inside
+    the encoder, other requests are answered."""
+    import httpx
+
+    app = create_app(settings=Settings(database_url=catalogue["DATABASE_URL"],
+                                       fashion_home=catalogue["FASHION_HOME"]))  # fmt: skip
+    state = app.state.services
+    held = HeldEncoder(state.encoder)
+    state.__dict__["encoder"] = held
+    with running(app) as url, httpx.Client(base_url=url, timeout=30) as http:
+        answers = {}
+        upload = threading.Thread(target=lambda: answers.setdefault("image", http.post(
+            "/embed/image", files={"file": ("a.png", png(), "image/png")})))  # fmt: skip
+        upload.start()
+        assert held.entered.wait(30)
+        assert http.get("/health", timeout=10).status_code == 200
+        body = {"text": "코트", "k": 3, "mode": "lexical"}
+        assert http.post("/search", json=body, timeout=10).status_code == 200
+        assert "image" not in answers  # still held while the others were answered
+        held.release.set()
+        upload.join(30)
+        assert answers["image"].status_code == 200
 
 
 def test_recommendation_retrieves_complements_and_writes_with_rules(client):

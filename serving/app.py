@@ -8,9 +8,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, HTTPException
+from fastapi import Depends, FastAPI, HTTPException, Security
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
+from fastapi.security import APIKeyHeader
 
 from fashion_assets.settings import Settings
 
@@ -27,7 +28,12 @@ SERVICES = {
 PAGE = Path(__file__).parent / "static" / "index.html"
 
 
-def require_key(s: State, x_api_key: Annotated[str | None, Header()] = None) -> None:
+#: The admin key scheme (`/docs` shows an Authorize button for it).
+API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False,
+                       description="FASHION_API_KEY; admin endpoints are closed when it is unset.")  # fmt: skip
+
+
+def require_key(s: State, x_api_key: Annotated[str | None, Security(API_KEY)] = None) -> None:
     """Write/admin endpoints need X-API-Key = FASHION_API_KEY (and are closed when unset)."""
     expected = s.settings.fashion_api_key
     if not expected:

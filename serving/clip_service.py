@@ -23,9 +23,9 @@ def embed_text(body: TextsIn, s: State) -> EmbeddingsOut:
 
 
 @router.post("/embed/image", response_model=EmbeddingsOut)
-async def embed_image(file: Annotated[UploadFile, File()], s: State) -> EmbeddingsOut:
+def embed_image(file: Annotated[UploadFile, File()], s: State) -> EmbeddingsOut:
     """The CLIP embedding of an uploaded image (JPEG, PNG, WebP or GIF)."""
-    image = await read_upload(file, s.settings.fashion_max_upload_bytes)
+    image = read_upload(file, s.settings.fashion_max_upload_bytes)
     return EmbeddingsOut(model_version=s.encoder.version, dim=s.encoder.dim,
                          embeddings=image_vectors(s, [image]).tolist())  # fmt: skip
 

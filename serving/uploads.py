@@ -31,12 +31,12 @@ def decode_image(data: bytes, limit: int) -> Image.Image:
     return image.convert("RGB")
 
 
-async def read_upload(file: UploadFile, limit: int) -> Image.Image:
-    """An uploaded image, read no further than the limit."""
+def read_upload(file: UploadFile, limit: int) -> Image.Image:
+    """An uploaded image, read no further than the limit. Blocking (the spooled file, the
+    decode): call it from a sync endpoint, which FastAPI runs in its thread pool."""
     if file.content_type and not file.content_type.startswith("image/"):
         raise HTTPException(415, f"content type {file.content_type} is not an image")
-    data = await file.read(limit + 1)
-    return decode_image(data, limit)
+    return decode_image(file.file.read(limit + 1), limit)
 
 
 def decode_data_uri(uri: str, limit: int) -> Image.Image:

@@ -95,7 +95,7 @@ def search_items(body: SearchIn, s: State) -> SearchOut:
 
 
 @router.post("/search/image", response_model=SearchOut)
-async def search_by_image(
+def search_by_image(
     file: Annotated[UploadFile, File()],
     s: State,
     k: Annotated[int, Query(ge=1, le=MAX_K)] = 10,
@@ -106,7 +106,7 @@ async def search_by_image(
         parsed = Filters.model_validate(json.loads(filters))
     except ValueError as exc:
         raise HTTPException(422, f"filters: {exc}") from None
-    image = await read_upload(file, s.settings.fashion_max_upload_bytes)
+    image = read_upload(file, s.settings.fashion_max_upload_bytes)
     return run_search(s, k=k, filters=parsed, query=image_vectors(s, [image])[0])
 
 

@@ -21,6 +21,7 @@ from fashion_assets.storage.parquet import write_parquet
 
 from .launchers import TrainingLauncherResource
 from .metadata import md_table
+from .policies import DAILY, GPU_POOL
 from .resources import ClipResource, ObjectStoreResource, PostgresResource
 
 GROUP = "embeddings"
@@ -51,6 +52,7 @@ class ClipFinetuneConfig(dg.Config):
 @dg.asset(
     group_name=GROUP,
     deps=[dg.AssetDep("items_table", partition_mapping=dg.AllPartitionMapping())],
+    pool=GPU_POOL,
     description="The configured CLIP model contrastively tuned on the catalogue's image-text "
     "pairs (Korean and English), evaluated beside the base and the promoted model on held-out "
     "items; promoted (models/clip/promoted.json) only when its gate passes.",
@@ -163,6 +165,7 @@ def clip_embeddings(
 @dg.asset(
     group_name=GROUP,
     deps=[clip_embeddings],
+    freshness_policy=DAILY,
     description="The live pgvector table search reads: one model's vectors, filter columns, "
     "HNSW indexes. A new model is built beside it and swapped in one transaction.",
 )

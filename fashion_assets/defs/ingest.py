@@ -19,6 +19,7 @@ from fashion_assets.settings import Settings
 
 from .metadata import counts_table, md_table, value_counts
 from .partitions import daily_partitions
+from .policies import DAILY
 from .resources import CrawlSourceResource, ObjectStoreResource, PostgresResource
 
 GROUP = "ingest"
@@ -243,6 +244,7 @@ def clean_items(
 @dg.asset(
     partitions_def=daily_partitions,
     group_name=GROUP,
+    freshness_policy=DAILY,
     check_specs=[dg.AssetCheckSpec("partition_rows_in_table", asset="items_table")],
     description="The `items` and `rejected_items` tables in PostgreSQL (idempotent upsert).",
 )

@@ -30,6 +30,7 @@ from fashion_assets.storage.parquet import write_parquet
 
 from .launchers import TrainingLauncherResource
 from .metadata import md_table
+from .policies import GPU_POOL
 from .resources import ObjectStoreResource, PostgresResource
 
 GROUP = "item_tower"
@@ -66,6 +67,7 @@ class ItemTowerConfig(dg.Config):
 @dg.asset(
     group_name=GROUP,
     deps=[dg.AssetDep("items_table", partition_mapping=dg.AllPartitionMapping())],
+    pool=GPU_POOL,
     description="A SimCSE-trained item tower (pth1 body, pth2 normalisation + head, config, "
     "tokenizer, metrics) in the object store, evaluated against TF-IDF and the serving model.",
     check_specs=[

@@ -13,6 +13,7 @@ from fashion_assets.vlm.registry import record_latest
 
 from .instructions import TRAINING_PREFIX, vlm_training_set
 from .launchers import TrainingLauncherResource
+from .policies import GPU_POOL
 from .resources import ObjectStoreResource
 
 GROUP = "vlm"
@@ -34,6 +35,7 @@ class VlmAdapterConfig(dg.Config):
 @dg.asset(
     group_name=GROUP,
     deps=[vlm_training_set],
+    pool=GPU_POOL,
     description="A LoRA adapter for the vision-language model (runs/<run id>/adapter), trained "
     "with Unsloth + TRL on a GPU: a RunPod pod when FASHION_TRAINING_BACKEND=runpod.",
 )
