@@ -31,7 +31,6 @@ from fashion_assets.search.lexical import LexicalIndex
 from fashion_assets.search.understand import Understood, as_filters, understand
 
 MODES = ("vector", "lexical", "hybrid")
-RRF_K = 60
 #: The lexical side's share of a hybrid score (bench/search_quality.py: reciprocal rank fusion
 #: and equal weights let a weak vector ranking bury exact title matches).
 LEXICAL_WEIGHT = 0.8
