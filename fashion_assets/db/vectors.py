@@ -368,20 +368,23 @@ def hits_by_id(
     return [found[i] for i in item_ids if i in found]
 
 
-def lexical_rows(conn: psycopg.Connection) -> tuple[tuple, list[dict[str, Any]]]:
-    """What the lexical index is built from: the live `item_vectors` rows with their fibres,
-    and the stamp (model version, rows, build time) that changes whenever the table does."""
+def live_stamp(conn: psycopg.Connection) -> tuple:
+    """What changes whenever `item_vectors` does: (model version, rows, build time); () before
+    the first build."""
     stamp = conn.execute(
         "SELECT model_version, rows, built_at FROM vector_tables WHERE name = %s", (LIVE,)
     ).fetchone()
-    if stamp is None:
-        return (), []
+    return tuple(stamp or ())
+
+
+def lexical_rows(conn: psycopg.Connection) -> list[dict[str, Any]]:
+    """What the lexical index is built from: the live `item_vectors` rows with their fibres."""
     names = (*ITEM_FIELDS, "fibers")
     rows = conn.execute(
         f"SELECT {', '.join('v.' + f for f in ITEM_FIELDS)}, i.fiber_composition "
         f"FROM {LIVE} v LEFT JOIN items i USING (item_id)"
     ).fetchall()
-    return tuple(stamp), [dict(zip(names, r, strict=True)) for r in rows]
+    return [dict(zip(names, r, strict=True)) for r in rows]
 
 
 def item_vector(conn: psycopg.Connection, item_id: str, against: str = "image") -> np.ndarray:

@@ -30,7 +30,7 @@ from open_clip_train.scheduler import cosine_lr
 
 from fashion_assets.catalog.labels import audience, label
 from fashion_assets.embed.pipeline import item_text
-from fashion_assets.instructions.training_set import split_of
+from fashion_assets.instructions.training_set import by_hash, split_of
 
 Row = Mapping[str, Any]
 #: The gate's aggregate metric and the metrics none of which may collapse.
@@ -88,12 +88,10 @@ def item_texts(row: Row) -> list[str]:
 
 def split_items(rows: Sequence[Row], config: FinetuneConfig) -> tuple[list[Row], list[Row]]:
     """(training rows, held-out rows) by a stable hash of the item id."""
-
-    def by_hash(part: list[Row]) -> list[Row]:
-        return sorted(part, key=lambda r: hashlib.sha256(str(r["item_id"]).encode()).digest())
-
-    train = [r for r in rows if split_of(str(r["item_id"]), config.eval_percent) == "train"]
-    held = [r for r in rows if split_of(str(r["item_id"]), config.eval_percent) == "eval"]
+    parts: dict[str, list[Row]] = {"train": [], "eval": []}
+    for row in rows:
+        parts[split_of(str(row["item_id"]), config.eval_percent)].append(row)
+    train, held = parts["train"], parts["eval"]
     return by_hash(train)[: config.max_train_items], by_hash(held)[: config.max_eval_items]
 
 

@@ -29,6 +29,12 @@ def split_of(item_id: str, eval_percent: float = 5.0) -> str:
     return "eval" if bucket % 10_000 < eval_percent * 100 else "train"
 
 
+def by_hash(rows: Iterable[Row]) -> list[Row]:
+    """Rows in a stable order that does not follow the catalogue's (sha256 of the item id):
+    its first n are a fair sample."""
+    return sorted(rows, key=lambda r: hashlib.sha256(str(r["item_id"]).encode()).digest())
+
+
 def merge_partitions(rows: Iterable[Row]) -> list[Row]:
     """One row per (item, task, language): the one from the latest partition."""
     latest: dict[tuple[str, str, str], Row] = {}

@@ -4,7 +4,6 @@ label, are positives too (pytorch-metric-learning's losses)."""
 
 from __future__ import annotations
 
-import hashlib
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -17,7 +16,7 @@ from pytorch_metric_learning.losses import NTXentLoss, SupConLoss
 from tokenizers import Tokenizer
 from torch.utils.data import DataLoader
 
-from fashion_assets.instructions.training_set import split_of
+from fashion_assets.instructions.training_set import by_hash, split_of
 
 from .config import LOSS_LABELS, TowerConfig
 from .dataset import SimCSERecSysDataset, collate
@@ -30,10 +29,6 @@ Row = Mapping[str, Any]
 
 #: Held-out shares tried in turn until `min_eval_items` are held out (never more than half).
 EVAL_LADDER = (20.0, 25.0, 30.0, 40.0, 50.0)
-
-
-def _by_hash(rows: Sequence[Row]) -> list[Row]:
-    return sorted(rows, key=lambda r: hashlib.sha256(str(r["item_id"]).encode()).digest())
 
 
 def held_out_percent(n: int, config: TowerConfig) -> float:
@@ -55,8 +50,8 @@ def split_rows(rows: Sequence[Row], config: TowerConfig) -> tuple[list[Row], lis
     for row in rows:
         (held_out if split_of(str(row["item_id"]), pct) == "eval" else train).append(row)
     if config.quick_items:
-        train = _by_hash(train)[: config.quick_items]
-    return train, _by_hash(held_out)[: config.max_eval_items]
+        train = by_hash(train)[: config.quick_items]
+    return train, by_hash(held_out)[: config.max_eval_items]
 
 
 def tokenize_rows(

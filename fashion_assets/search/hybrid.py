@@ -25,6 +25,7 @@ from fashion_assets.db.vectors import (
     default_ef_search,
     hits_by_id,
     lexical_rows,
+    live_stamp,
     search,
 )
 from fashion_assets.search.lexical import LexicalIndex
@@ -64,13 +65,11 @@ class LexicalIndexCache:
 
     def get(self, conn: psycopg.Connection) -> LexicalIndex:
         """The index for the table as it is now."""
-        stamp = conn.execute(
-            "SELECT model_version, rows, built_at FROM vector_tables WHERE name = 'item_vectors'"
-        ).fetchone()
+        stamp = live_stamp(conn)  # read before the rows: a swap in between rebuilds once more
         with self._lock:
-            if tuple(stamp or ()) != self._stamp:
-                self._stamp, rows = lexical_rows(conn)
-                self._index = LexicalIndex(rows, FILTER_COLUMNS)
+            if stamp != self._stamp:
+                self._stamp = stamp
+                self._index = LexicalIndex(lexical_rows(conn) if stamp else [], FILTER_COLUMNS)
             return self._index
 
 
