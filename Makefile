@@ -5,6 +5,9 @@ VENV := .venv
 export FASHION_HOME ?= $(CURDIR)/.fashion_home
 export DAGSTER_HOME ?= $(FASHION_HOME)/dagster
 STAMP := $(VENV)/.installed
+DEV_PORT ?= 3000
+# dg finds the project's .venv; saying it is the active one silences its mismatch warning
+DG := VIRTUAL_ENV=$(CURDIR)/$(VENV) $(VENV)/bin/dg
 
 .PHONY: install browser demo test lint dev serve bench db-stop clean
 
@@ -41,7 +44,7 @@ lint: $(STAMP)
 
 ## dev: the Dagster UI on http://127.0.0.1:3000 (webserver + daemon for schedules and sensors)
 dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
-	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	$(DG) dev -h 127.0.0.1 -p $(DEV_PORT)
 
 ## serve: every service and the web page on http://127.0.0.1:8000 (API docs at /docs)
 serve: $(STAMP)

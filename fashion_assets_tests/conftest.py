@@ -10,6 +10,7 @@ import pytest
 
 from fashion_assets.db.server import embedded_database_url, stop_embedded
 from fashion_assets_tests.helpers import free_port, fresh_database, unique_name
+from fashion_assets_tests.runpod_standin import RunPodStandIn
 
 
 @pytest.fixture(scope="session")
@@ -56,6 +57,25 @@ def s3_env(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str
         Bucket=bucket
     )
     return {"endpoint_url": moto_endpoint, "bucket": bucket}
+
+
+@pytest.fixture
+def s3_storage(s3_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """FASHION_STORAGE=s3 on moto's fresh bucket."""
+    monkeypatch.setenv("FASHION_STORAGE", "s3")
+    monkeypatch.setenv("FASHION_S3_BUCKET", s3_env["bucket"])
+    monkeypatch.setenv("FASHION_S3_ENDPOINT_URL", s3_env["endpoint_url"])
+    return s3_env
+
+
+@pytest.fixture
+def runpod(monkeypatch: pytest.MonkeyPatch) -> Iterator[RunPodStandIn]:
+    """The RunPod API stand-in on 127.0.0.1, with the SDK pointed at it."""
+    standin = RunPodStandIn()
+    monkeypatch.setenv("RUNPOD_API_BASE_URL", standin.url)
+    monkeypatch.setenv("RUNPOD_API_KEY", "test-key")
+    yield standin
+    standin.close()
 
 
 @pytest.fixture

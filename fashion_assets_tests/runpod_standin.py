@@ -37,6 +37,7 @@ class FakePod:
     process: subprocess.Popen | None = None
     started_at: float = 0.0
     restarts: int = 0
+    exit_codes: list[int] = field(default_factory=list)  # of each container that ended
     log: list[str] = field(default_factory=list)
 
 
@@ -54,6 +55,7 @@ class RunPodStandIn:
         self.created: list[FakePod] = []
         self.terminated: list[str] = []
         self.calls: list[str] = []
+        self.peak = 0  # the most pods that existed at once
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -96,6 +98,7 @@ class RunPodStandIn:
             with self._lock:
                 for pod in self.pods.values():
                     if pod.process and pod.process.poll() is not None:
+                        pod.exit_codes.append(pod.process.returncode)
                         pod.restarts += 1
                         self._start(pod)
 
@@ -132,6 +135,7 @@ class RunPodStandIn:
                       field_of("cloudType"), env)  # fmt: skip
         with self._lock:
             self.pods[pod.id] = pod
+            self.peak = max(self.peak, len(self.pods))
             self.created.append(pod)
             if not self.never_start:
                 self._start(pod)

@@ -236,6 +236,11 @@ def test_assets_encode_once_and_rebuild_on_a_model_change(ingest_env, monkeypatc
     assert (meta["encoded"].value, meta["unchanged"].value) == (0, items)
     vec = again.asset_materializations_for_node("item_vectors")[0].metadata
     assert (vec["mode"].value, vec["changed"].value) == ("updated", 0)
+    assert vec["dagster/row_count"].value == items
+    vector_type = {c.name: c.type for c in vec["dagster/column_schema"].value.columns}[
+        "image_embedding"
+    ]
+    assert vector_type.startswith("vector(")
     torch.manual_seed(3)
     state = torch.load(tiny_weights(Path(ingest_env["FASHION_HOME"])), weights_only=True)
     torch.save({k: v * 1.5 if v.is_floating_point() else v for k, v in state.items()},

@@ -76,6 +76,9 @@ def test_definitions_show_assets_groups_checks_jobs_and_schedule():
     assert defs.resolve_schedule_def("daily_crawl").job_name == "daily_job"
     for job in ("ingest_job", "instruction_job", "daily_job"):
         assert defs.resolve_job_def(job).partitions_def is not None
+    # every asset says what it is made of (the UI's kind tags)
+    assert all(graph.get(key).kinds for key in graph.get_all_asset_keys())
+    assert graph.get(dg.AssetKey("items_table")).kinds == {"postgres"}
 
 
 def test_materialize_a_partition_then_rerun_changes_nothing(ingest_env):
@@ -88,6 +91,15 @@ def test_materialize_a_partition_then_rerun_changes_nothing(ingest_env):
     assert found_rejects == rejects
     meta = result.asset_materializations_for_node("items_table")[0].metadata
     assert meta["inserted"].value == len(ids)
+    # the standard keys the UI shows: rows, columns with their SQL types, the table's name
+    assert meta["dagster/row_count"].value == len(ids)
+    assert meta["dagster/table_name"].value == "items"
+    columns = {c.name: c.type for c in meta["dagster/column_schema"].value.columns}
+    assert columns["item_id"] == "text" and "content_hash" in columns
+    filtered = next(m.metadata for m in result.asset_materializations_for_node("clean_items")
+                    if m.asset_key.path == ["filtered_items"])  # fmt: skip
+    assert filtered["dagster/row_count"].value == len(ids)
+    assert "category" in {c.name for c in filtered["dagster/column_schema"].value.columns}
 
     again = materialize_ingest()
     meta = again.asset_materializations_for_node("items_table")[0].metadata

@@ -101,7 +101,7 @@ def test_retraining_sensor_counts_new_items_since_the_last_checkpoint(ingest_env
     assert materialize_ingest().success
     monkeypatch.setenv("FASHION_TOWER_RETRAIN_ITEMS", "50")
     instance = dg.DagsterInstance.ephemeral()
-    resources = {"postgres": build_resources(Settings())["postgres"]}
+    resources = {k: build_resources(Settings())[k] for k in ("postgres", "retrain")}
 
     def evaluate(cursor):
         with dg.build_sensor_context(instance=instance, cursor=cursor, resources=resources) as ctx:

@@ -15,7 +15,14 @@ from fashion_assets.defs.resources import ObjectStoreResource, build_resources
 from fashion_assets.embed.tuned import promoted_clip
 from fashion_assets.settings import Settings
 from fashion_assets.storage.parquet import write_parquet
-from fashion_assets.training.pods import RunPodApi, check_env, is_capacity_error
+from fashion_assets.training.pods import (
+    PodError,
+    RunPodApi,
+    Watch,
+    check_env,
+    is_capacity_error,
+    watch,
+)
 from fashion_assets_tests.pipeline import (
     CLIP,
     TINY_CLIP,
@@ -24,27 +31,9 @@ from fashion_assets_tests.pipeline import (
     materialize,
     materialize_ingest,
 )
-from fashion_assets_tests.runpod_standin import CAPACITY, RunPodStandIn
+from fashion_assets_tests.runpod_standin import CAPACITY
 
 A100, H100 = "NVIDIA A100 80GB PCIe", "NVIDIA H100 80GB HBM3"
-
-
-@pytest.fixture
-def runpod(monkeypatch):
-    """The stand-in, with the SDK pointed at it and S3 object storage on moto."""
-    standin = RunPodStandIn()
-    monkeypatch.setenv("RUNPOD_API_BASE_URL", standin.url)
-    monkeypatch.setenv("RUNPOD_API_KEY", "test-key")
-    yield standin
-    standin.close()
-
-
-@pytest.fixture
-def s3_storage(s3_env, monkeypatch):
-    monkeypatch.setenv("FASHION_STORAGE", "s3")
-    monkeypatch.setenv("FASHION_S3_BUCKET", s3_env["bucket"])
-    monkeypatch.setenv("FASHION_S3_ENDPOINT_URL", s3_env["endpoint_url"])
-    return s3_env
 
 
 def launcher(image: str = "fashion-training:test", **overrides) -> TrainingLauncherResource:
@@ -201,6 +190,28 @@ def test_the_watchdog_ends_its_own_pod(runpod):
         time.sleep(0.1)
     assert runpod.terminated == [pod["id"]] and runpod.running == []
     assert any("watchdog" in line for line in runpod.created[0].log)
+
+
+class RestartingPod:
+    """A pod API whose container restarts (uptime drops) on the second poll and then again."""
+
+    def __init__(self):
+        self.uptimes = iter([50, 3, 40, 2, 30, 1])
+
+    def get(self, pod_id):
+        return {"id": pod_id, "runtime": {}, "uptimeSeconds": next(self.uptimes)}
+
+
+def test_restarts_after_the_job_finished_wait_for_its_report():
+    """RunPod restarts a container that exited. After the job wrote its done-marker that is
+    no failure: the watch waits for the report (the reader drains S3 at its own pace); before
+    it, the container crashed."""
+    polls = iter(range(100))
+    limits = Watch(start_timeout_s=5, max_runtime_s=60, poll_s=0.01)
+    reported = lambda: next(polls) >= 5  # noqa: E731 (read on the fifth look)
+    watch(RestartingPod(), "pod1", reported, limits, print, done=lambda: True)
+    with pytest.raises(PodError, match="restarted"):
+        watch(RestartingPod(), "pod1", lambda: False, limits, print, done=lambda: False)
 
 
 def test_pod_env_and_capacity_errors_are_recognised():

@@ -1,6 +1,7 @@
 """The production stack: docker-compose.yml is a valid Compose file with health checks and no
 secrets, and its Dagster services run without Docker: the code location as a gRPC server, the
-webserver and the daemon on dagster-postgres storage launch a materialization that succeeds."""
+webserver and the daemon on dagster-postgres storage launch a materialization that succeeds,
+and the automation sensor re-encodes the new catalogue by itself."""
 
 import json
 import os
@@ -169,3 +170,17 @@ def test_webserver_and_daemon_run_a_materialization_through_the_code_server(stac
             == "SUCCESS"
         )
     assert "QueuedRunCoordinatorDaemon" in daemon_log or "queued" in daemon_log.lower()
+    # the catalogue changed: the automation sensor (on by default) re-encodes it by itself
+    deadline, vectors = time.monotonic() + 240, 0
+    while time.monotonic() < deadline and not vectors:
+        with psycopg.connect(catalogue) as conn:
+            live = conn.execute("SELECT to_regclass('item_vectors')").fetchone()[0]
+            vectors = live and conn.execute("SELECT count(*) FROM item_vectors").fetchone()[0]
+        time.sleep(2)
+    assert vectors > 200, (logs / "2.log").read_text()[-3000:]
+    with psycopg.connect(dagster_db) as conn:
+        automated = conn.execute(
+            "SELECT r.status FROM runs r JOIN run_tags t ON t.run_id = r.run_id "
+            "WHERE t.key = 'dagster/sensor_name' AND t.value = 'automation'"
+        ).fetchall()
+    assert automated == [("SUCCESS",)]

@@ -147,13 +147,15 @@ def test_vlm_adapter_asset_trains_through_the_launcher(ingest_env, tiny_vlm):
 
 def test_vlm_retraining_is_at_most_daily_and_needs_growth(tmp_path, monkeypatch):
     monkeypatch.setenv("FASHION_STORAGE_ROOT", str(tmp_path / "objects"))
-    objects = build_resources(Settings())["objects"]
+    resources = build_resources(Settings())
+    objects = resources["objects"]
     instance = dg.DagsterInstance.ephemeral()
 
     def evaluate(cursor=None):
         with dg.build_sensor_context(
-            instance=instance, cursor=cursor, resources={"objects": objects}
-        ) as ctx:
+            instance=instance, cursor=cursor,
+            resources={"objects": objects, "retrain": resources["retrain"]},
+        ) as ctx:  # fmt: skip
             return vlm_retrain(ctx)
 
     assert "no VLM training set" in evaluate().skip_message

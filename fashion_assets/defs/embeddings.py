@@ -11,17 +11,23 @@ import dagster as dg
 import pandas as pd
 
 from fashion_assets.db.items import item_rows
-from fashion_assets.db.vectors import item_vector, publish, save_embeddings, search, stale_items
+from fashion_assets.db.vectors import (
+    LIVE,
+    item_vector,
+    publish,
+    save_embeddings,
+    search,
+    stale_items,
+)
 from fashion_assets.embed.finetune import GATE_KEYS, GATE_METRIC, FinetuneConfig
 from fashion_assets.embed.pipeline import embed_rows
 from fashion_assets.embed.tuned import RUNS, base_id, promote_clip, promoted_clip
 from fashion_assets.itemtower.gate import gate
-from fashion_assets.settings import Settings
 from fashion_assets.storage.parquet import write_parquet
 
 from .launchers import TrainingLauncherResource
-from .metadata import md_table
-from .policies import DAILY, GPU_POOL
+from .metadata import md_table, pg_table_metadata
+from .policies import DAILY, GPU_POOL, after_upstream
 from .resources import ClipResource, ObjectStoreResource, PostgresResource
 
 GROUP = "embeddings"
@@ -53,6 +59,7 @@ class ClipFinetuneConfig(dg.Config):
     group_name=GROUP,
     deps=[dg.AssetDep("items_table", partition_mapping=dg.AllPartitionMapping())],
     pool=GPU_POOL,
+    kinds={"pytorch", "runpod"},
     description="The configured CLIP model contrastively tuned on the catalogue's image-text "
     "pairs (Korean and English), evaluated beside the base and the promoted model on held-out "
     "items; promoted (models/clip/promoted.json) only when its gate passes.",
@@ -122,6 +129,9 @@ def clip_finetune(
 @dg.asset(
     group_name=GROUP,
     deps=[dg.AssetDep("items_table", partition_mapping=dg.AllPartitionMapping()), clip_finetune],
+    # a new crawl re-encodes what changed; a promoted CLIP is re-encoded by clip_job itself
+    automation_condition=after_upstream(ignore=("clip_finetune",)),
+    kinds={"pytorch", "postgres"},
     description="An image and a text CLIP embedding per item in PostgreSQL (item_embeddings), "
     "keyed by content hash and model version: only new or changed items are encoded. The model "
     "is the configured one, or its promoted fine-tuned weights (a new version: all re-encoded).",
@@ -151,6 +161,7 @@ def clip_embeddings(
         total = conn.execute(
             "SELECT count(*) FROM item_embeddings WHERE model_version = %s", (encoder.version,)
         ).fetchone()[0]
+        table = pg_table_metadata(conn, "item_embeddings")
     return dg.MaterializeResult(
         metadata={
             "model_version": encoder.version,
@@ -158,6 +169,7 @@ def clip_embeddings(
             "encoded": len(pending),
             "unchanged": total - len(pending),
             "images_per_s": round(len(pending) / seconds, 1) if pending else 0.0,
+            **table,
         }
     )
 
@@ -165,7 +177,9 @@ def clip_embeddings(
 @dg.asset(
     group_name=GROUP,
     deps=[clip_embeddings],
+    automation_condition=after_upstream(),
     freshness_policy=DAILY,
+    kinds={"postgres", "pgvector"},
     description="The live pgvector table search reads: one model's vectors, filter columns, "
     "HNSW indexes. A new model is built beside it and swapped in one transaction.",
 )
@@ -175,12 +189,13 @@ def item_vectors(
     """Publish the configured model's embeddings and show a sample search."""
     encoder = clip.encoder()
     with postgres.connect() as conn:
-        done = publish(conn, encoder.version, encoder.dim, Settings().fashion_pg_build_memory)
+        done = publish(conn, encoder.version, encoder.dim, postgres.build_memory)
         first = conn.execute("SELECT item_id, title FROM item_vectors ORDER BY item_id LIMIT 1")
         sample = first.fetchone()
         hits = []
         if sample:
             hits, _ = search(conn, item_vector(conn, sample[0]), k=5, exclude=sample[0])
+        table = pg_table_metadata(conn, LIVE)
     context.log.info(f"item_vectors {done.mode}: {done.rows} rows, {done.changed} changed")
     return dg.MaterializeResult(
         metadata={
@@ -189,5 +204,6 @@ def item_vectors(
             "changed": done.changed,
             "model_version": encoder.version,
             "similar_to_first_item": md_table(pd.DataFrame([h.__dict__ for h in hits])),
+            **table,
         }
     )

@@ -15,9 +15,8 @@ from fashion_assets.db.items import replace_rejects, upsert_items
 from fashion_assets.preprocess.checks import duplicate_ids, unknown_reasons, vocabulary_violations
 from fashion_assets.preprocess.clean import clean
 from fashion_assets.preprocess.provenance import chosen_by, stated_by, warning_kinds
-from fashion_assets.settings import Settings
 
-from .metadata import counts_table, md_table, value_counts
+from .metadata import counts_table, frame_metadata, md_table, pg_table_metadata, value_counts
 from .partitions import daily_partitions
 from .policies import DAILY
 from .resources import CrawlSourceResource, ObjectStoreResource, PostgresResource
@@ -64,12 +63,14 @@ class CrawlConfig(dg.Config):
 @dg.multi_asset(
     outs={
         "raw_items": dg.AssetOut(
+            kinds={"python", "parquet"},
             description="One row per product page (or catalog row) crawled; "
-            "failed pages carry their reason in `status`."
+            "failed pages carry their reason in `status`.",
         ),
         "item_images": dg.AssetOut(
+            kinds={"python", "parquet"},
             description="One row per image URL: content-addressed object "
-            "key, sha256, size, perceptual hash, or the failure reason."
+            "key, sha256, size, perceptual hash, or the failure reason.",
         ),
     },
     partitions_def=daily_partitions,
@@ -102,7 +103,7 @@ def crawl(
         out = run_source(
             spec,
             date.fromisoformat(context.partition_key),
-            Settings().home,
+            crawl_source.home(),
             store,
             today=today,
             mode=config.pages_from,
@@ -134,6 +135,7 @@ def crawl(
         raw,
         output_name="raw_items",
         metadata={
+            **frame_metadata(raw),
             "origin": out.origin,
             "pages_from": out.mode,
             "snapshot": store.uri(out.snapshot) if out.snapshot else "none",
@@ -149,6 +151,7 @@ def crawl(
         images,
         output_name="item_images",
         metadata={
+            **frame_metadata(images),
             "images_ok": len(ok_images),
             "images_failed": len(images) - len(ok_images),
             "failures_by_reason": value_counts(images.loc[images["status"] != "ok", "status"]),
@@ -163,10 +166,12 @@ def crawl(
 @dg.multi_asset(
     outs={
         "filtered_items": dg.AssetOut(
-            description="Items inside the vocabulary, with a stored image, de-duplicated."
+            kinds={"pandas", "parquet"},
+            description="Items inside the vocabulary, with a stored image, de-duplicated.",
         ),
         "rejected_items": dg.AssetOut(
-            description="Every page, row or product that did not become an item, with its reason."
+            kinds={"pandas", "parquet"},
+            description="Every page, row or product that did not become an item, with its reason.",
         ),
     },
     partitions_def=daily_partitions,
@@ -198,6 +203,7 @@ def clean_items(
         filtered,
         output_name="filtered_items",
         metadata={
+            **frame_metadata(filtered),
             "items": len(filtered),
             "by_category": value_counts(filtered["category"]) if len(filtered) else {},
             "provenance": counts_table(chosen_by(items)),
@@ -213,6 +219,7 @@ def clean_items(
         rejected,
         output_name="rejected_items",
         metadata={
+            **frame_metadata(rejected),
             "rejected": len(rejected),
             "by_reason": value_counts(rejected["reason"]),
             "sample": md_table(rejected),
@@ -245,6 +252,7 @@ def clean_items(
     partitions_def=daily_partitions,
     group_name=GROUP,
     freshness_policy=DAILY,
+    kinds={"postgres"},
     check_specs=[dg.AssetCheckSpec("partition_rows_in_table", asset="items_table")],
     description="The `items` and `rejected_items` tables in PostgreSQL (idempotent upsert).",
 )
@@ -260,7 +268,7 @@ def items_table(
     with postgres.connect() as conn:
         counts = upsert_items(conn, rows, partition)
         recorded = replace_rejects(conn, rejected_items.to_dict("records"), partition)
-        total = conn.execute("SELECT count(*) FROM items").fetchone()[0]
+        table = pg_table_metadata(conn, "items")
         hashes = dict(
             conn.execute(
                 "SELECT item_id, content_hash FROM items WHERE item_id = ANY(%s)",
@@ -274,7 +282,7 @@ def items_table(
             "updated": counts.updated,
             "unchanged": counts.unchanged,
             "rejects_recorded": recorded,
-            "items_in_table": total,
+            **table,
         }
     )
     yield dg.AssetCheckResult(

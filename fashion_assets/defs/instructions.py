@@ -23,8 +23,9 @@ from fashion_assets.instructions.training_set import (
 from fashion_assets.storage import ObjectStore
 from fashion_assets.storage.parquet import read_parquet
 
-from .metadata import md_table
+from .metadata import frame_metadata, md_table
 from .partitions import daily_partitions
+from .policies import after_upstream
 from .resources import AugmenterResource, ObjectStoreResource, ParquetObjectStoreIOManager
 
 GROUP = "instructions"
@@ -48,6 +49,7 @@ def _missing_images(store: ObjectStore, keys) -> list[str]:
     partitions_def=daily_partitions,
     group_name=GROUP,
     code_version=TEMPLATE_VERSION,
+    kinds={"pandas", "parquet"},
     check_specs=[
         dg.AssetCheckSpec("schema_valid", asset="instruction_data", blocking=True),
         dg.AssetCheckSpec("image_keys_exist", asset="instruction_data", blocking=True),
@@ -98,6 +100,7 @@ def instruction_data(
     yield dg.Output(
         frame,
         metadata={
+            **frame_metadata(frame),
             "instructions": len(frame),
             "per_item": round(len(frame) / items, 2),
             "by_task": counts_by(rows, "task"),
@@ -156,7 +159,8 @@ class TrainingSetConfig(dg.Config):
 @dg.asset(
     group_name=GROUP,
     deps=[dg.AssetDep("instruction_data", partition_mapping=dg.AllPartitionMapping())],
-    automation_condition=dg.AutomationCondition.eager(),
+    automation_condition=after_upstream(),
+    kinds={"json"},
     check_specs=[
         dg.AssetCheckSpec("no_item_in_both_splits", asset="vlm_training_set", blocking=True),
         dg.AssetCheckSpec("instructions_per_item", asset="vlm_training_set"),
@@ -194,6 +198,7 @@ def vlm_training_set(
     yield dg.MaterializeResult(
         metadata={
             **manifest,
+            **frame_metadata(pd.DataFrame(splits["train"] + splits["eval"])),
             "train_path": dg.MetadataValue.path(store.uri(f"{TRAINING_PREFIX}/train.jsonl")),
             "eval_path": dg.MetadataValue.path(store.uri(f"{TRAINING_PREFIX}/eval.jsonl")),
             "by_task": counts_by(rows, "task"),

@@ -14,7 +14,7 @@ import pandas as pd
 from pydantic import Field
 
 from fashion_assets.db.items import item_rows, items_added_since
-from fashion_assets.db.vectors import item_vector, publish_tower, search
+from fashion_assets.db.vectors import TOWER, item_vector, publish_tower, search
 from fashion_assets.itemtower.checkpoint import (
     CHECKPOINTS,
     load_tower,
@@ -25,11 +25,10 @@ from fashion_assets.itemtower.config import QUICK, TowerConfig
 from fashion_assets.itemtower.evaluate import BASELINES, GATE_KEYS, GATE_METRIC, metrics_table
 from fashion_assets.itemtower.gate import gate
 from fashion_assets.report import loss_curve_png
-from fashion_assets.settings import Settings
 from fashion_assets.storage.parquet import write_parquet
 
 from .launchers import TrainingLauncherResource
-from .metadata import md_table
+from .metadata import md_table, pg_table_metadata
 from .policies import GPU_POOL
 from .resources import ObjectStoreResource, PostgresResource
 
@@ -68,6 +67,7 @@ class ItemTowerConfig(dg.Config):
     group_name=GROUP,
     deps=[dg.AssetDep("items_table", partition_mapping=dg.AllPartitionMapping())],
     pool=GPU_POOL,
+    kinds={"pytorch", "runpod"},
     description="A SimCSE-trained item tower (pth1 body, pth2 normalisation + head, config, "
     "tokenizer, metrics) in the object store, evaluated against TF-IDF and the serving model.",
     check_specs=[
@@ -163,6 +163,7 @@ def gate_decision(context: dg.AssetExecutionContext) -> tuple[str, bool, str]:
 @dg.asset(
     group_name=GROUP,
     deps=[item_tower_checkpoint],
+    kinds={"json"},
     description="The serving pointer (itemtower/serving.json): the checkpoint the services "
     "and tower_vectors use. Moves only to a checkpoint that passed the gate.",
 )
@@ -186,6 +187,7 @@ def item_tower_serving(
         item_tower_serving,
         dg.AssetDep("items_table", partition_mapping=dg.AllPartitionMapping()),
     ],
+    kinds={"pytorch", "postgres", "pgvector"},
     description="Every item's tower vector (L2-normalised h of the serving checkpoint) in "
     "pgvector (tower_vectors, HNSW), beside the CLIP vectors: 'similar items'.",
 )
@@ -201,12 +203,13 @@ def tower_vectors(
     with postgres.connect() as conn:
         rows = item_rows(conn)
         vectors = tower.encode(rows)
-        done = publish_tower(conn, tower.version, rows, vectors, Settings().fashion_pg_build_memory)
+        done = publish_tower(conn, tower.version, rows, vectors, postgres.build_memory)
         hits = []
         if rows:
             first = rows[0]["item_id"]
             hits, _ = search(conn, item_vector(conn, first, "tower"), k=5, against="tower",
                              exclude=first)  # fmt: skip
+        table = pg_table_metadata(conn, TOWER)
     context.log.info(f"tower_vectors: {done.rows} rows of {tower.version}")
     return dg.MaterializeResult(
         metadata={
@@ -214,5 +217,6 @@ def tower_vectors(
             "model_version": tower.version,
             "dim": int(vectors.shape[1]),
             "similar_to_first_item": md_table(pd.DataFrame([h.__dict__ for h in hits])),
+            **table,
         }
     )

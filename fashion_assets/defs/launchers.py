@@ -17,6 +17,8 @@ import dagster as dg
 from dagster_aws.pipes import PipesS3ContextInjector, PipesS3MessageReader
 from pydantic import Field
 
+from fashion_assets.storage import S3ObjectStore
+from fashion_assets.training.entrypoint import done_key
 from fashion_assets.training.pods import PodSpec, RunPodApi, Watch, create_with_fallback, watch
 
 ENTRYPOINT = ("-m", "fashion_assets.training.entrypoint")
@@ -85,7 +87,10 @@ class TrainingLauncherResource(dg.ConfigurableResource):
             p for p in (env.get("FASHION_S3_PREFIX", ""), "pipes", context.run_id) if p
         )
         injector = PipesS3ContextInjector(bucket=bucket, client=s3, key_prefix=prefix)
-        reader = PipesS3MessageReader(bucket=bucket, client=s3, interval=min(self.poll_s, 10))
+        # the reader takes one message chunk per interval: short, so a backlog drains quickly
+        reader = PipesS3MessageReader(bucket=bucket, client=s3, interval=min(self.poll_s, 2))
+        store = S3ObjectStore(s3, bucket, env.get("FASHION_S3_PREFIX", ""))
+        marker = done_key(extras["output_prefix"])
         name = f"fashion-{extras['job']}-{context.run_id[:8]}"
         log = context.log.info
         with dg.open_pipes_session(context, injector, reader, extras=extras) as session:
@@ -103,7 +108,7 @@ class TrainingLauncherResource(dg.ConfigurableResource):
                 pod = create_with_fallback(api, spec, log)
                 limits = Watch(self.start_timeout_s, self.max_runtime_s, self.poll_s)
                 finished = lambda: session.message_handler.received_closed_message  # noqa: E731
-                watch(api, pod.id, finished, limits, log)
+                watch(api, pod.id, finished, limits, log, done=lambda: store.exists(marker))
             except Exception as exc:
                 raise dg.Failure(f"RunPod training failed: {exc}") from exc
             finally:  # also on run cancellation (an interrupt raised while waiting)

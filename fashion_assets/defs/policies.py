@@ -13,3 +13,20 @@ GPU_POOL = "gpu"
 #: materialization warns, more fails.
 DAILY = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=30),
                                        warn_window=timedelta(hours=26))  # fmt: skip
+
+
+def after_upstream(ignore: tuple[str, ...] = ()) -> dg.AutomationCondition:
+    """Requested once an upstream asset (other than `ignore`) has new data since this asset was
+    last requested or materialized, when nothing it reads and nothing of its own is in progress.
+
+    Not `AutomationCondition.eager()`: eager waits while any upstream partition is missing, and
+    an asset that reads every daily partition always has missing ones, so it would never fire.
+    """
+    condition = (
+        dg.AutomationCondition.any_deps_updated().since_last_handled()
+        & ~dg.AutomationCondition.any_deps_in_progress()
+        & ~dg.AutomationCondition.in_progress()
+    )
+    if ignore:
+        condition = condition.ignore(dg.AssetSelection.assets(*ignore))
+    return condition.with_label("after new upstream data")

@@ -1,7 +1,10 @@
-"""Resources: PostgreSQL, the object store, the crawl source and the parquet IO manager.
+"""Resources: PostgreSQL, the object store, the crawl source, CLIP, the retraining thresholds,
+the VLM base model and the parquet IO manager.
 
-Defaults come from the environment (see `.env.example`): a fresh clone runs on the embedded
-PostgreSQL and a local folder; DATABASE_URL and FASHION_STORAGE=s3 switch to real servers.
+Everything a run or a sensor reads is a resource field, shown (and overridable per run) in the
+launchpad. `build_resources` fills them from the environment (see `.env.example`): a fresh
+clone runs on the embedded PostgreSQL and a local folder; DATABASE_URL and FASHION_STORAGE=s3
+switch to real servers.
 """
 
 import os
@@ -33,18 +36,23 @@ def _settings() -> Settings:
     return Settings()
 
 
+def _home(fashion_home: str) -> Path:
+    """A resource's FASHION_HOME, or the environment's when it has none."""
+    return Path(fashion_home) if fashion_home else _settings().home
+
+
 class PostgresResource(dg.ConfigurableResource):
     """The catalogue database: DATABASE_URL, or the embedded server under FASHION_HOME."""
 
     database_url: str | None = None
     fashion_home: str = ""
+    build_memory: str = "512MB"  # maintenance_work_mem while an HNSW index is built
     _url: str | None = PrivateAttr(default=None)
 
     def url(self) -> str:
         """The connection URL (starting the embedded server when no URL is configured)."""
         if self._url is None:
-            home = Path(self.fashion_home) if self.fashion_home else _settings().home
-            self._url = self.database_url or embedded_database_url(home)
+            self._url = self.database_url or embedded_database_url(_home(self.fashion_home))
         return self._url
 
     def connect(self) -> psycopg.Connection:
@@ -100,6 +108,11 @@ class CrawlSourceResource(dg.ConfigurableResource):
     max_pages: int = 0
     per_host_rps: float = 2.0
     per_host_concurrency: int = 2
+    fashion_home: str = ""  # where the demo shop and crawl snapshots are kept
+
+    def home(self) -> Path:
+        """FASHION_HOME of the crawl."""
+        return _home(self.fashion_home)
 
     def spec(self) -> SourceSpec:
         """The validated source specification."""
@@ -159,7 +172,7 @@ class ClipResource(dg.ConfigurableResource):
 
     def home(self) -> Path:
         """Where local model files are kept."""
-        return Path(self.fashion_home) if self.fashion_home else _settings().home
+        return _home(self.fashion_home)
 
     def base_spec(self) -> ClipSpec:
         """The configured model, before any fine-tuning."""
@@ -173,6 +186,19 @@ class ClipResource(dg.ConfigurableResource):
                 spec = resolve_spec(spec, self.objects.store(), self.home())
             self._encoder = ClipEncoder(spec, self.home())
         return self._encoder
+
+
+class RetrainResource(dg.ConfigurableResource):
+    """When the retraining sensors ask for a run."""
+
+    tower_items: int = 500  # new items since the last item tower checkpoint
+    vlm_growth: float = 0.2  # training-set growth since the last VLM adapter (0.2 = 20%)
+
+
+class VlmResource(dg.ConfigurableResource):
+    """The vision-language model the adapter is trained on: a hub id or a local folder."""
+
+    base_model: str = "unsloth/Llama-3.2-11B-Vision-Instruct"
 
 
 class ParquetObjectStoreIOManager(dg.ConfigurableIOManager):
@@ -222,7 +248,11 @@ def build_resources(settings: Settings | None = None) -> dict[str, Any]:
         s3=S3Resource(endpoint_url=s.fashion_s3_endpoint_url, region_name=s.fashion_s3_region),
     )
     return {
-        "postgres": PostgresResource(database_url=s.database_url, fashion_home=str(s.home)),
+        "postgres": PostgresResource(
+            database_url=s.database_url,
+            fashion_home=str(s.home),
+            build_memory=s.fashion_pg_build_memory,
+        ),
         "objects": objects,
         "crawl_source": CrawlSourceResource(
             source=s.fashion_crawl_source,
@@ -233,6 +263,7 @@ def build_resources(settings: Settings | None = None) -> dict[str, Any]:
             product_url_pattern=s.fashion_crawl_url_pattern,
             per_host_rps=s.fashion_crawl_rps,
             per_host_concurrency=s.fashion_crawl_concurrency,
+            fashion_home=str(s.home),
         ),
         "augmenter": AugmenterResource(
             base_url=s.fashion_augment_url,
@@ -257,6 +288,10 @@ def build_resources(settings: Settings | None = None) -> dict[str, Any]:
             start_timeout_s=s.fashion_runpod_start_timeout_s,
             max_runtime_s=s.fashion_runpod_max_runtime_s,
         ),
+        "retrain": RetrainResource(
+            tower_items=s.fashion_tower_retrain_items, vlm_growth=s.fashion_vlm_retrain_growth
+        ),
+        "vlm": VlmResource(base_model=s.fashion_vlm_base_model),
     }
 
 

@@ -13,5 +13,6 @@ nightly_reembed_schedule = dg.ScheduleDefinition(
     job=reembed_job,
     cron_schedule="0 4 * * *",
     execution_timezone="Asia/Seoul",
+    default_status=dg.DefaultScheduleStatus.RUNNING,  # the backstop of the automation sensor
     description="Encode only what changed since the last run (a model change encodes all).",
 )

@@ -7,12 +7,11 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 
 from fashion_assets.db.items import items_added_since
-from fashion_assets.settings import Settings
 
 from .instructions import TRAINING_PREFIX
 from .itemtower import ITEMS_CUTOFF
 from .jobs import item_tower_job, vlm_job
-from .resources import ObjectStoreResource, PostgresResource
+from .resources import ObjectStoreResource, PostgresResource, RetrainResource
 
 
 def _last_cutoff(instance: dg.DagsterInstance) -> datetime | None:
@@ -31,14 +30,14 @@ def _last_cutoff(instance: dg.DagsterInstance) -> datetime | None:
     "checkpoint (or the last request) reach FASHION_TOWER_RETRAIN_ITEMS.",
 )
 def item_tower_retrain(
-    context: dg.SensorEvaluationContext, postgres: PostgresResource
+    context: dg.SensorEvaluationContext, postgres: PostgresResource, retrain: RetrainResource
 ) -> dg.SensorResult | dg.SkipReason:
     """Cursor: the newest first-seen time already covered by a request or a checkpoint."""
     marks = [m for m in (_last_cutoff(context.instance),) if m is not None]
     if context.cursor:
         marks.append(datetime.fromisoformat(context.cursor))
     since = max(marks) if marks else None
-    threshold = Settings().fashion_tower_retrain_items
+    threshold = retrain.tower_items
     with postgres.connect() as conn:
         added, newest = items_added_since(conn, since)
     if added < threshold:
@@ -67,7 +66,7 @@ VLM_MIN_INTERVAL = timedelta(hours=24)
     "each run rents a GPU.",
 )
 def vlm_retrain(
-    context: dg.SensorEvaluationContext, objects: ObjectStoreResource
+    context: dg.SensorEvaluationContext, objects: ObjectStoreResource, retrain: RetrainResource
 ) -> dg.SensorResult | dg.SkipReason:
     """Cursor: when the last run was requested (ISO time)."""
     now = datetime.now(UTC)
@@ -81,7 +80,7 @@ def vlm_retrain(
     event = context.instance.get_latest_materialization_event(dg.AssetKey("vlm_adapter"))
     meta = event.asset_materialization.metadata if event and event.asset_materialization else {}
     trained = int(meta["training_set_train"].value) if "training_set_train" in meta else 0
-    growth = Settings().fashion_vlm_retrain_growth
+    growth = retrain.vlm_growth
     if trained and current < trained * (1 + growth):
         return dg.SkipReason(
             f"training set {current} conversations, {trained} at the last adapter: below +{growth:.0%}"
@@ -90,3 +89,13 @@ def vlm_retrain(
         run_requests=[dg.RunRequest(run_key=f"vlm-{current}-{now:%Y%m%d}")],
         cursor=now.isoformat(),
     )
+
+
+automation = dg.AutomationConditionSensorDefinition(
+    "automation",
+    target=dg.AssetSelection.all(),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Runs what each asset's automation condition asks for: vlm_training_set after new "
+    "instruction partitions, clip_embeddings and then item_vectors after the catalogue changes "
+    "(nightly_reembed is the backstop).",
+)

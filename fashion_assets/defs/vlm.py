@@ -8,13 +8,12 @@ import dagster as dg
 import torch
 
 from fashion_assets.report import loss_curve_png
-from fashion_assets.settings import Settings
 from fashion_assets.vlm.registry import record_latest
 
 from .instructions import TRAINING_PREFIX, vlm_training_set
 from .launchers import TrainingLauncherResource
 from .policies import GPU_POOL
-from .resources import ObjectStoreResource
+from .resources import ObjectStoreResource, VlmResource
 
 GROUP = "vlm"
 
@@ -36,6 +35,7 @@ class VlmAdapterConfig(dg.Config):
     group_name=GROUP,
     deps=[vlm_training_set],
     pool=GPU_POOL,
+    kinds={"pytorch", "unsloth", "runpod"},
     description="A LoRA adapter for the vision-language model (runs/<run id>/adapter), trained "
     "with Unsloth + TRL on a GPU: a RunPod pod when FASHION_TRAINING_BACKEND=runpod.",
 )
@@ -44,6 +44,7 @@ def vlm_adapter(
     config: VlmAdapterConfig,
     objects: ObjectStoreResource,
     trainer: TrainingLauncherResource,
+    vlm: VlmResource,
 ) -> dg.MaterializeResult:
     """Launch the fine-tune and record where the adapter is."""
     if trainer.backend == "local" and not torch.cuda.is_available() and not config.allow_cpu:
@@ -55,7 +56,7 @@ def vlm_adapter(
     store = objects.store()
     manifest = json.loads(store.get(f"{TRAINING_PREFIX}/manifest.json"))
     prefix = f"runs/{context.run_id}"
-    base_model = config.base_model or Settings().fashion_vlm_base_model
+    base_model = config.base_model or vlm.base_model
     finetune = {"base_model": base_model, "epochs": config.epochs, "max_steps": config.max_steps,
                 "logging_steps": config.logging_steps,
                 "merge_16bit": config.merge_16bit}  # fmt: skip

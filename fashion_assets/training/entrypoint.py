@@ -73,19 +73,24 @@ def _end_pod_after(seconds: float) -> threading.Timer:
     return timer
 
 
+def done_key(output_prefix: str) -> str:
+    """The done-marker of a job writing under `output_prefix`."""
+    return f"{output_prefix}/done.json"
+
+
 def run(pipes: PipesContext, store: ObjectStore) -> None:
     """Run the job the extras name once: report a finished run's stored result instead."""
     name = pipes.get_extra("job")
     jobs = _jobs()
     if name not in jobs:
         raise ValueError(f"unknown training job {name!r}; known: {sorted(jobs)}")
-    done_key = f"{pipes.get_extra('output_prefix')}/done.json"
-    if store.exists(done_key):
-        pipes.log.info(f"{done_key} exists: this run finished before, reporting its result")
-        metadata = json.loads(store.get(done_key))
+    done = done_key(pipes.get_extra("output_prefix"))
+    if store.exists(done):
+        pipes.log.info(f"{done} exists: this run finished before, reporting its result")
+        metadata = json.loads(store.get(done))
     else:
         metadata = jobs[name](pipes, store)
-        store.put(done_key, json.dumps(metadata).encode())
+        store.put(done, json.dumps(metadata).encode())
     pipes.report_asset_materialization(metadata=metadata)
 
 

@@ -130,10 +130,13 @@ class Watch:
 
 
 def watch(api: RunPodApi, pod_id: str, finished: Callable[[], bool], limits: Watch,
-          log: Callable[[str], None], clock: Callable[[], float] = time.monotonic) -> float:  # fmt: skip
-    """Poll the pod until `finished()` (the remote reported its end). Raises PodError on a
-    restart (uptime going backwards), a start timeout, the run's time limit, or a vanished
-    pod. Returns the seconds waited."""
+          log: Callable[[str], None], clock: Callable[[], float] = time.monotonic,
+          done: Callable[[], bool] = lambda: False) -> float:  # fmt: skip
+    """Poll the pod until `finished()` (the remote's report has been read). `done()` says
+    whether the job wrote its done-marker: RunPod restarts a container that exited, so a
+    restart after the job finished only means its report is still on its way. Raises
+    PodError on a restart before that (uptime going backwards), a start timeout, the run's
+    time limit, or a vanished pod. Returns the seconds waited."""
     started = clock()
     last_uptime: float | None = None
     while True:
@@ -146,7 +149,7 @@ def watch(api: RunPodApi, pod_id: str, finished: Callable[[], bool], limits: Wat
         running = pod.get("runtime") is not None
         uptime = pod.get("uptimeSeconds")
         if running and uptime is not None:
-            if last_uptime is not None and uptime < last_uptime:
+            if last_uptime is not None and uptime < last_uptime and not done():
                 raise PodError(
                     f"pod {pod_id} restarted (uptime {last_uptime:.0f} s -> {uptime:.0f} s): "
                     "the container exited before reporting; see its logs in the RunPod console"

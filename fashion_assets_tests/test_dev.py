@@ -1,0 +1,104 @@
+"""`make dev` and `dg` as a user runs them: the definitions check, what runs by itself in a fresh
+instance, and the gpu pool making two queued training runs take turns on one paid pod."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from fashion_assets_tests.helpers import free_port, wait_for_http
+from fashion_assets_tests.pipeline import REPO, TINY_TOWER, materialize_ingest
+from fashion_assets_tests.test_stack import LAUNCH, STATUS
+
+DG = Path(sys.executable).parent / "dg"
+AUTOMATION = """{ repositoriesOrError { ... on RepositoryConnection { nodes {
+  sensors { name sensorType sensorState { status } } schedules { name scheduleState { status } }
+} } } }"""
+
+
+def test_dg_check_defs_passes():
+    env = {**os.environ, "VIRTUAL_ENV": str(Path(sys.executable).parent.parent)}
+    checked = subprocess.run([DG, "check", "defs"], cwd=REPO, env=env, capture_output=True,
+                             text=True, timeout=300)  # fmt: skip
+    assert checked.returncode == 0, checked.stdout[-2000:] + checked.stderr[-2000:]
+    assert "All definitions loaded successfully" in checked.stdout + checked.stderr
+
+
+@pytest.fixture
+def make_dev(tmp_path, ingest_env, s3_storage, runpod):
+    """`make dev` on a free port with a DAGSTER_HOME it has not seen (make copies the instance
+    config in), training on the RunPod stand-in."""
+    port = free_port()
+    env = {**os.environ, "DEV_PORT": str(port), "FASHION_TRAINING_BACKEND": "runpod",
+           "FASHION_RUNPOD_IMAGE": "fashion-training:test",
+           "FASHION_RUNPOD_START_TIMEOUT_S": "120", "FASHION_RUNPOD_MAX_RUNTIME_S": "300"}  # fmt: skip
+    log = tmp_path / "dev.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(["make", "dev"], cwd=REPO, env=env, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/server_info", 180)
+        yield f"http://127.0.0.1:{port}/graphql", log
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def _post(graphql: str, query: str, variables: dict | None = None) -> dict:
+    answer = httpx.post(graphql, json={"query": query, "variables": variables or {}}, timeout=30)
+    return answer.json()["data"]
+
+
+def _launch(graphql: str, job: str, run_config: dict) -> str:
+    params = {
+        "selector": {"repositoryLocationName": "fashion_assets", "repositoryName": "__repository__",
+                     "jobName": job},
+        "runConfigData": run_config,
+    }  # fmt: skip
+    deadline = time.monotonic() + 120
+    while True:  # the webserver may still be loading the code location
+        result = _post(graphql, LAUNCH, {"params": params})["launchRun"]
+        if result["__typename"] == "LaunchRunSuccess" or time.monotonic() > deadline:
+            break
+        time.sleep(2)
+    assert result["__typename"] == "LaunchRunSuccess", result
+    return result["run"]["runId"]
+
+
+def test_fresh_make_dev_automates_and_runs_one_gpu_step_at_a_time(make_dev, runpod):
+    graphql, log = make_dev
+    nodes, deadline = [], time.monotonic() + 120
+    while not nodes and time.monotonic() < deadline:
+        nodes = _post(graphql, AUTOMATION)["repositoriesOrError"].get("nodes") or []
+    sensors = {s["name"]: (s["sensorType"], s["sensorState"]["status"])
+               for n in nodes for s in n["sensors"]}  # fmt: skip
+    schedules = {s["name"]: s["scheduleState"]["status"] for n in nodes for s in n["schedules"]}
+    # what runs by itself, without anyone turning it on; the paid VLM fine-tune does not
+    assert sensors["automation"] == ("AUTO_MATERIALIZE", "RUNNING")
+    assert sensors["item_tower_retrain"][1] == "RUNNING"
+    assert sensors["vlm_retrain"][1] == "STOPPED"
+    assert schedules == {"nightly_reembed": "RUNNING", "daily_crawl": "STOPPED"}
+
+    assert materialize_ingest().success  # the catalogue the two training runs read
+    runs = [_launch(graphql, "item_tower_job", TINY_TOWER) for _ in range(2)]  # queued together
+    statuses: dict[str, str] = {}
+    deadline = time.monotonic() + 480
+    while time.monotonic() < deadline:
+        statuses = {r: _post(graphql, STATUS, {"id": r})["runOrError"]["status"] for r in runs}
+        if all(s in ("SUCCESS", "FAILURE", "CANCELED") for s in statuses.values()):
+            break
+        time.sleep(2)
+    pod_logs = [(pod.exit_codes, "".join(pod.log[-40:])) for pod in runpod.created]
+    assert set(statuses.values()) == {"SUCCESS"}, (statuses, log.read_text()[-3000:], pod_logs)
+    # the gpu pool (limit 1 in the instance config make dev copied in): one pod at a time
+    assert len(runpod.created) == 2 and runpod.peak == 1
+    assert runpod.running == []
