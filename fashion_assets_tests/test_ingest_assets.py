@@ -21,7 +21,9 @@ import pytest
 from fashion_assets.crawl.demo_catalog import demo_catalog
 from fashion_assets.crawl.demo_site import serve_folder
 from fashion_assets.crawl.sources import run_source
+from fashion_assets.defs.ingest import crawl
 from fashion_assets.defs.partitions import daily_partitions
+from fashion_assets.defs.policies import NETWORK_RETRY
 from fashion_assets.defs.resources import CrawlSourceResource
 from fashion_assets.storage import LocalObjectStore
 from fashion_assets_tests.pipeline import PARTITION, REPO, materialize_ingest
@@ -189,10 +191,14 @@ def test_missing_bucket_fails_the_run_with_what_to_set(ingest_env, s3_env, monke
         materialize_ingest()
 
 
-def test_unknown_source_fails_with_what_to_set(ingest_env, monkeypatch):
+def test_unknown_source_fails_at_once_with_what_to_set(ingest_env, monkeypatch):
+    """The crawl retries network trouble (NETWORK_RETRY), never a misconfiguration."""
+    assert crawl.op.retry_policy == NETWORK_RETRY and NETWORK_RETRY.max_retries >= 1
     monkeypatch.setenv("FASHION_CRAWL_SOURCE", "ftp")
-    with pytest.raises(Exception, match="FASHION_CRAWL_SOURCE"):
-        materialize_ingest()
+    result = materialize_ingest(raise_on_error=False)
+    failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert len(failures) == 1 and "FASHION_CRAWL_SOURCE" in str(failures[0].event_specific_data)
+    assert not [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
 
 
 def test_unreachable_database_fails_the_run_with_what_to_set(ingest_env, monkeypatch):

@@ -86,11 +86,14 @@ def test_item_tower_trains_on_a_pod_after_capacity_fallback(ingest_env, s3_stora
     assert pod.restarts == 0 and result.asset_materializations_for_node("tower_vectors")
 
 
-def test_no_capacity_anywhere_fails_clearly(s3_storage, runpod):
+def test_no_capacity_anywhere_is_tried_again_then_fails_clearly(s3_storage, runpod):
     runpod.no_capacity = {A100, H100}
-    result = run_remote(launcher())
+    result = run_remote(launcher(capacity_retries=2, capacity_wait_s=0.1))
     assert not result.success and "no capacity for any GPU/cloud type" in failure_message(result)
-    assert runpod.created == [] and runpod.calls.count("podFindAndDeployOnDemand") == 4
+    # three attempts of the step, each trying two GPU types in two clouds
+    assert runpod.created == [] and runpod.calls.count("podFindAndDeployOnDemand") == 12
+    retries = [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+    assert len(retries) == 2
 
 
 def test_a_create_error_after_the_pod_exists_leaves_no_pod(s3_storage, runpod):

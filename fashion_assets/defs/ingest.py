@@ -9,7 +9,7 @@ import pandas as pd
 from pydantic import Field
 
 from fashion_assets.crawl.crawler import CrawlResult
-from fashion_assets.crawl.sources import NoSnapshotError, run_source
+from fashion_assets.crawl.sources import run_source
 from fashion_assets.db.host_schedule import PostgresHostSchedule
 from fashion_assets.db.items import replace_rejects, upsert_items
 from fashion_assets.preprocess.checks import duplicate_ids, unknown_reasons, vocabulary_violations
@@ -18,7 +18,7 @@ from fashion_assets.preprocess.provenance import chosen_by, stated_by, warning_k
 
 from .metadata import counts_table, frame_metadata, md_table, pg_table_metadata, value_counts
 from .partitions import daily_partitions
-from .policies import DAILY
+from .policies import DAILY, NETWORK_RETRY, fail_at_once_when_misconfigured
 from .resources import CrawlSourceResource, ObjectStoreResource, PostgresResource
 
 GROUP = "ingest"
@@ -76,6 +76,7 @@ class CrawlConfig(dg.Config):
     partitions_def=daily_partitions,
     group_name=GROUP,
     can_subset=False,
+    retry_policy=NETWORK_RETRY,
 )
 def crawl(
     context: dg.AssetExecutionContext,
@@ -87,11 +88,12 @@ def crawl(
     """Crawl the configured source as of the partition date (or re-extract the pages its
     snapshot kept), then fetch its images; every host keeps one request schedule in
     PostgreSQL, shared with every other run that crawls it."""
-    spec = crawl_source.spec()
-    store = objects.store()
+    with fail_at_once_when_misconfigured():
+        spec = crawl_source.spec()
+        store = objects.store()
+        postgres.connect().close()  # migrated: the schedule's table exists
     step = {"pages": -1, "images": -1}
     today = datetime.now(ZoneInfo(daily_partitions.timezone)).date()
-    postgres.connect().close()  # migrated: the schedule's table exists
 
     def progress(stage: str, done: int, total: int) -> None:
         tenth = done * 10 // max(total, 1)
@@ -99,7 +101,7 @@ def crawl(
             step[stage] = tenth
             context.log.info(f"{stage}: {done}/{total}")
 
-    try:
+    with fail_at_once_when_misconfigured():
         out = run_source(
             spec,
             date.fromisoformat(context.partition_key),
@@ -110,8 +112,6 @@ def crawl(
             schedule=PostgresHostSchedule(postgres.url()),
             progress=progress,
         )
-    except NoSnapshotError as exc:
-        raise dg.Failure(description=str(exc), allow_retries=False) from exc
     raw = _raw_frame(out.result, spec.name)
     images = pd.DataFrame(
         out.result.images,

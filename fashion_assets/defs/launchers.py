@@ -19,7 +19,14 @@ from pydantic import Field
 
 from fashion_assets.storage import S3ObjectStore
 from fashion_assets.training.entrypoint import done_key
-from fashion_assets.training.pods import PodSpec, RunPodApi, Watch, create_with_fallback, watch
+from fashion_assets.training.pods import (
+    NoCapacity,
+    PodSpec,
+    RunPodApi,
+    Watch,
+    create_with_fallback,
+    watch,
+)
 
 ENTRYPOINT = ("-m", "fashion_assets.training.entrypoint")
 #: Credentials the pod needs to reach the object store; passed in its env, never logged.
@@ -56,6 +63,9 @@ class TrainingLauncherResource(dg.ConfigurableResource):
     start_timeout_s: float = 900
     max_runtime_s: float = 4 * 3600
     poll_s: float = 10
+    # no GPU type had capacity: the step tries again this many times, this long apart
+    capacity_retries: int = 2
+    capacity_wait_s: float = 300
 
     def run(
         self, context: dg.AssetExecutionContext, job: str, extras: dict, env: dict[str, str]
@@ -109,6 +119,9 @@ class TrainingLauncherResource(dg.ConfigurableResource):
                 limits = Watch(self.start_timeout_s, self.max_runtime_s, self.poll_s)
                 finished = lambda: session.message_handler.received_closed_message  # noqa: E731
                 watch(api, pod.id, finished, limits, log, done=lambda: store.exists(marker))
+            except NoCapacity as exc:  # capacity comes back: the step tries again later
+                log(f"{exc}; trying again in {self.capacity_wait_s:.0f} s")
+                raise dg.RetryRequested(self.capacity_retries, self.capacity_wait_s) from exc
             except Exception as exc:
                 raise dg.Failure(f"RunPod training failed: {exc}") from exc
             finally:  # also on run cancellation (an interrupt raised while waiting)
