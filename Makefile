@@ -9,7 +9,7 @@ DEV_PORT ?= 3000
 # dg finds the project's .venv; saying it is the active one silences its mismatch warning
 DG := VIRTUAL_ENV=$(CURDIR)/$(VENV) $(VENV)/bin/dg
 
-.PHONY: install browser demo test lint dev serve bench db-stop clean
+.PHONY: install browser demo test lint dev serve bench db-stop clean deploy-lock
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
@@ -58,6 +58,20 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/item_tower_training.py
 	$(VENV)/bin/python bench/search_quality.py --scale 100000
 	$(VENV)/bin/python bench/search_api.py
+
+## deploy-lock: pin and hash every dependency of the deploy image (deploy/requirements.lock), for
+## Linux x86_64 and Python 3.11. torch, torchvision and what only their CUDA build needs stay out:
+## the image installs the CPU build of torch first.
+NOT_LOCKED := torch torchvision triton cuda-bindings cuda-pathfinder cuda-toolkit nvidia-cublas \
+	nvidia-cuda-cupti nvidia-cuda-nvrtc nvidia-cuda-runtime nvidia-cudnn-cu13 nvidia-cufft \
+	nvidia-cufile nvidia-curand nvidia-cusolver nvidia-cusparse nvidia-cusparselt-cu13 \
+	nvidia-nccl-cu13 nvidia-nvjitlink nvidia-nvshmem-cu13 nvidia-nvtx
+deploy-lock: $(STAMP)
+	$(VENV)/bin/pip install -q uv
+	$(VENV)/bin/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 \
+	  --python-platform x86_64-manylinux_2_28 --index-url https://pypi.org/simple \
+	  --custom-compile-command "make deploy-lock" \
+	  $(foreach p,$(NOT_LOCKED),--no-emit-package $(p)) -o deploy/requirements.lock
 
 db-stop: $(STAMP)
 	$(VENV)/bin/python -m fashion_assets.cli db-stop

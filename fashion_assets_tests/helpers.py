@@ -5,11 +5,13 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import re
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import psycopg
 
@@ -81,3 +83,12 @@ def loopback_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def locked_pins(path: Path) -> dict[str, str]:
+    """name -> version of a hash-locked requirements file; asserts every pin has a hash."""
+    text = path.read_text()
+    pins = dict(re.findall(r"^([A-Za-z0-9_.\-]+)==([^\s\\]+) \\\n\s+--hash=sha256:", text, re.M))
+    listed = re.findall(r"^([A-Za-z0-9_.\-]+)==", text, re.M)
+    assert len(pins) == len(listed), f"every pinned requirement in {path.name} carries a hash"
+    return {k.lower().replace("_", "-"): v for k, v in pins.items()}

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import httpx
@@ -17,8 +18,9 @@ import psycopg
 import pytest
 import yaml
 from compose_spec import PyCompose
+from packaging.requirements import Requirement
 
-from fashion_assets_tests.helpers import free_port, fresh_database, wait_for_http
+from fashion_assets_tests.helpers import free_port, fresh_database, locked_pins, wait_for_http
 from fashion_assets_tests.pipeline import PARTITION, REPO
 
 COMPOSE = REPO / "docker-compose.yml"
@@ -182,3 +184,24 @@ def test_webserver_and_daemon_run_a_materialization_through_the_code_server(stac
     assert automated == [("SUCCESS",)], (logs / "2.log").read_text()[-3000:]
     with psycopg.connect(catalogue) as conn:
         assert conn.execute("SELECT count(*) FROM item_vectors").fetchone()[0] > 200
+
+
+def test_deploy_image_installs_hash_locked_dependencies_before_the_code():
+    """deploy/requirements.lock pins every dependency inside the package's ranges, with hashes,
+    without torch's CUDA build; the Dockerfile installs it in a layer before the code."""
+    locked = locked_pins(REPO / "deploy/requirements.lock")
+    cpu_torch = {"torch", "torchvision"}
+    for line in tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]:
+        req = Requirement(line)
+        name = req.name.lower().replace("_", "-")
+        if name not in cpu_torch:
+            assert name in locked and req.specifier.contains(locked[name], prereleases=True), name
+    assert not [n for n in locked if n in cpu_torch or n.startswith(("nvidia-", "cuda-", "triton"))]
+    dockerfile = (REPO / "deploy/Dockerfile").read_text()
+    torch_pins = dict(re.findall(r"\b(torch|torchvision)==([\d.]+)", dockerfile))
+    for line in tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]:
+        req = Requirement(line)
+        if req.name in cpu_torch:
+            assert req.specifier.contains(torch_pins[req.name]), req
+    lock_step = dockerfile.index("--require-hashes -r /tmp/requirements.lock")
+    assert lock_step < dockerfile.index("COPY fashion_assets") < dockerfile.index("--no-deps .")

@@ -7,17 +7,14 @@ import tomllib
 
 from packaging.requirements import Requirement
 
+from fashion_assets_tests.helpers import locked_pins
 from fashion_assets_tests.pipeline import REPO
 
 IMAGE = REPO / "training_image"
 
 
 def _locked() -> dict[str, str]:
-    text = (IMAGE / "requirements.lock").read_text()
-    pins = dict(re.findall(r"^([A-Za-z0-9_.\-]+)==([^\s\\]+) \\\n\s+--hash=sha256:", text, re.M))
-    listed = re.findall(r"^([A-Za-z0-9_.\-]+)==", text, re.M)
-    assert len(pins) == len(listed), "every pinned requirement carries a hash"
-    return {k.lower().replace("_", "-"): v for k, v in pins.items()}
+    return locked_pins(IMAGE / "requirements.lock")
 
 
 def test_lock_pins_versions_the_package_accepts():
