@@ -8,12 +8,11 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
+from fashion_assets_tests.dagster_graphql import launch_run, query, wait_for_runs
 from fashion_assets_tests.helpers import free_port, wait_for_http
 from fashion_assets_tests.pipeline import REPO, TINY_TOWER, materialize_ingest
-from fashion_assets_tests.test_stack import LAUNCH, STATUS
 
 DG = Path(sys.executable).parent / "dg"
 AUTOMATION = """{ repositoriesOrError { ... on RepositoryConnection { nodes {
@@ -53,32 +52,11 @@ def make_dev(tmp_path, ingest_env, s3_storage, runpod):
             proc.wait()
 
 
-def _post(graphql: str, query: str, variables: dict | None = None) -> dict:
-    answer = httpx.post(graphql, json={"query": query, "variables": variables or {}}, timeout=30)
-    return answer.json()["data"]
-
-
-def _launch(graphql: str, job: str, run_config: dict) -> str:
-    params = {
-        "selector": {"repositoryLocationName": "fashion_assets", "repositoryName": "__repository__",
-                     "jobName": job},
-        "runConfigData": run_config,
-    }  # fmt: skip
-    deadline = time.monotonic() + 120
-    while True:  # the webserver may still be loading the code location
-        result = _post(graphql, LAUNCH, {"params": params})["launchRun"]
-        if result["__typename"] == "LaunchRunSuccess" or time.monotonic() > deadline:
-            break
-        time.sleep(2)
-    assert result["__typename"] == "LaunchRunSuccess", result
-    return result["run"]["runId"]
-
-
 def test_fresh_make_dev_automates_and_runs_one_gpu_step_at_a_time(make_dev, runpod):
     graphql, log = make_dev
     nodes, deadline = [], time.monotonic() + 120
     while not nodes and time.monotonic() < deadline:
-        nodes = _post(graphql, AUTOMATION)["repositoriesOrError"].get("nodes") or []
+        nodes = query(graphql, AUTOMATION)["repositoriesOrError"].get("nodes") or []
     sensors = {s["name"]: (s["sensorType"], s["sensorState"]["status"])
                for n in nodes for s in n["sensors"]}  # fmt: skip
     schedules = {s["name"]: s["scheduleState"]["status"] for n in nodes for s in n["schedules"]}
@@ -89,14 +67,8 @@ def test_fresh_make_dev_automates_and_runs_one_gpu_step_at_a_time(make_dev, runp
     assert schedules == {"nightly_reembed": "RUNNING", "daily_crawl": "STOPPED"}
 
     assert materialize_ingest().success  # the catalogue the two training runs read
-    runs = [_launch(graphql, "item_tower_job", TINY_TOWER) for _ in range(2)]  # queued together
-    statuses: dict[str, str] = {}
-    deadline = time.monotonic() + 480
-    while time.monotonic() < deadline:
-        statuses = {r: _post(graphql, STATUS, {"id": r})["runOrError"]["status"] for r in runs}
-        if all(s in ("SUCCESS", "FAILURE", "CANCELED") for s in statuses.values()):
-            break
-        time.sleep(2)
+    runs = [launch_run(graphql, "item_tower_job", TINY_TOWER) for _ in range(2)]  # together
+    statuses = wait_for_runs(graphql, runs, 480)
     pod_logs = [(pod.exit_codes, "".join(pod.log[-40:])) for pod in runpod.created]
     assert set(statuses.values()) == {"SUCCESS"}, (statuses, log.read_text()[-3000:], pod_logs)
     # the gpu pool (limit 1 in the instance config make dev copied in): one pod at a time

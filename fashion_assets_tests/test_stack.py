@@ -13,13 +13,13 @@ import time
 import tomllib
 from pathlib import Path
 
-import httpx
 import psycopg
 import pytest
 import yaml
 from compose_spec import PyCompose
 from packaging.requirements import Requirement
 
+from fashion_assets_tests.dagster_graphql import launch_run, wait_for_runs
 from fashion_assets_tests.helpers import free_port, fresh_database, locked_pins, wait_for_http
 from fashion_assets_tests.pipeline import PARTITION, REPO
 
@@ -74,19 +74,6 @@ def test_compose_file_is_valid_and_complete():
         assert variable in example
 
 
-LAUNCH = """
-mutation($params: ExecutionParams!) {
-  launchRun(executionParams: $params) {
-    __typename
-    ... on LaunchRunSuccess { run { runId } }
-    ... on PythonError { message }
-    ... on InvalidSubsetError { message }
-    ... on RunConfigValidationInvalid { errors { message } }
-  }
-}"""
-STATUS = "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
-
-
 @pytest.fixture
 def stack(tmp_path, pg_server_url):
     """Code server, webserver and daemon as their containers run them, on this machine."""
@@ -135,33 +122,8 @@ def stack(tmp_path, pg_server_url):
 
 def test_webserver_and_daemon_run_a_materialization_through_the_code_server(stack):
     graphql, catalogue, dagster_db, logs = stack
-    params = {
-        "selector": {"repositoryLocationName": "fashion_assets", "repositoryName": "__repository__",
-                     "jobName": "ingest_job"},
-        "runConfigData": {},
-        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": PARTITION}]},
-    }  # fmt: skip
-    deadline = time.monotonic() + 120
-    while True:  # the webserver may still be loading the code location
-        launched = httpx.post(
-            graphql, json={"query": LAUNCH, "variables": {"params": params}}, timeout=30
-        ).json()
-        result = launched["data"]["launchRun"]
-        if result["__typename"] == "LaunchRunSuccess" or time.monotonic() > deadline:
-            break
-        time.sleep(2)
-    assert result["__typename"] == "LaunchRunSuccess", result
-    run_id = result["run"]["runId"]
-    status = None
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        answer = httpx.post(
-            graphql, json={"query": STATUS, "variables": {"id": run_id}}, timeout=30
-        ).json()
-        status = answer["data"]["runOrError"]["status"]
-        if status in ("SUCCESS", "FAILURE", "CANCELED"):
-            break
-        time.sleep(2)
+    run_id = launch_run(graphql, "ingest_job", tags={"dagster/partition": PARTITION})
+    status = wait_for_runs(graphql, [run_id], 240)[run_id]
     daemon_log = (logs / "2.log").read_text()
     assert status == "SUCCESS", daemon_log[-3000:]
     with psycopg.connect(catalogue) as conn:
