@@ -46,7 +46,7 @@ class PostgresResource(dg.ConfigurableResource):
 
     database_url: str | None = None
     fashion_home: str = ""
-    build_memory: str = "512MB"  # maintenance_work_mem while an HNSW index is built
+    build_memory: str  # maintenance_work_mem while an HNSW index is built
     _url: str | None = PrivateAttr(default=None)
 
     def url(self) -> str:
@@ -189,16 +189,17 @@ class ClipResource(dg.ConfigurableResource):
 
 
 class RetrainResource(dg.ConfigurableResource):
-    """When the retraining sensors ask for a run."""
+    """When the retraining sensors ask for a run (values: `build_resources`)."""
 
-    tower_items: int = 500  # new items since the last item tower checkpoint
-    vlm_growth: float = 0.2  # training-set growth since the last VLM adapter (0.2 = 20%)
+    tower_items: int  # new items since the last item tower checkpoint
+    vlm_growth: float  # training-set growth since the last VLM adapter (0.2 = 20%)
 
 
 class VlmResource(dg.ConfigurableResource):
-    """The vision-language model the adapter is trained on: a hub id or a local folder."""
+    """The vision-language model the adapter is trained on: a hub id or a local folder (value:
+    `build_resources`)."""
 
-    base_model: str = "unsloth/Llama-3.2-11B-Vision-Instruct"
+    base_model: str
 
 
 class ParquetObjectStoreIOManager(dg.ConfigurableIOManager):
