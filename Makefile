@@ -5,19 +5,31 @@ VENV := .venv
 export FASHION_HOME ?= $(CURDIR)/.fashion_home
 export DAGSTER_HOME ?= $(FASHION_HOME)/dagster
 STAMP := $(VENV)/.installed
+# uv installs from uv.lock; this pinned uv lives in .tools/ (pip puts it there once)
+UV_VERSION := 0.13.9
+UV := $(CURDIR)/.tools/bin/uv
+export UV_PYTHON_DOWNLOADS := never
 DEV_PORT ?= 3000
 # dg finds the project's .venv; saying it is the active one silences its mismatch warning
 DG := VIRTUAL_ENV=$(CURDIR)/$(VENV) $(VENV)/bin/dg
 
-.PHONY: install browser demo test lint dev serve bench db-stop clean deploy-lock
+.PHONY: install lock browser demo test lint dev serve bench db-stop clean deploy-lock
 
-$(STAMP): pyproject.toml
-	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
-	$(VENV)/bin/pip install -q --upgrade pip setuptools wheel
-	$(VENV)/bin/pip install -q -e '.[dev]'
+$(UV):
+	$(PY) -m pip install -q --target $(CURDIR)/.tools uv==$(UV_VERSION)
+
+## install: .venv exactly as uv.lock says (the project editable, the dev group); refuses a
+## uv.lock that no longer matches pyproject.toml (run make lock)
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --python $(PY)
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## lock: re-resolve uv.lock after a change to pyproject.toml, then the deploy image's lock
+lock: | $(UV)
+	$(UV) lock --python $(PY)
+	$(MAKE) deploy-lock
 
 ## browser: Debian's chromium + chromedriver for the web page tests (apt, as root or with sudo)
 browser:
@@ -59,18 +71,15 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/search_quality.py --scale 100000
 	$(VENV)/bin/python bench/search_api.py
 
-## deploy-lock: pin and hash every dependency of the deploy image (deploy/requirements.lock), for
-## Linux x86_64 and Python 3.11. torch, torchvision and what only their CUDA build needs stay out:
-## the image installs the CPU build of torch first.
+## deploy-lock: the deploy image's requirements (deploy/requirements.lock), exported from uv.lock
+## with hashes, without the dev group. torch, torchvision and what only their CUDA build needs stay
+## out: the image installs the CPU build of the same torch first.
 NOT_LOCKED := torch torchvision triton cuda-bindings cuda-pathfinder cuda-toolkit nvidia-cublas \
 	nvidia-cuda-cupti nvidia-cuda-nvrtc nvidia-cuda-runtime nvidia-cudnn-cu13 nvidia-cufft \
 	nvidia-cufile nvidia-curand nvidia-cusolver nvidia-cusparse nvidia-cusparselt-cu13 \
 	nvidia-nccl-cu13 nvidia-nvjitlink nvidia-nvshmem-cu13 nvidia-nvtx
-deploy-lock: $(STAMP)
-	$(VENV)/bin/pip install -q uv
-	$(VENV)/bin/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 \
-	  --python-platform x86_64-manylinux_2_28 --index-url https://pypi.org/simple \
-	  --custom-compile-command "make deploy-lock" \
+deploy-lock: | $(UV)
+	$(UV) export --frozen --no-dev --no-emit-project --no-header --quiet \
 	  $(foreach p,$(NOT_LOCKED),--no-emit-package $(p)) -o deploy/requirements.lock
 
 db-stop: $(STAMP)

@@ -14,6 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import psycopg
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 _counter = itertools.count()
 
@@ -86,9 +88,17 @@ def loopback_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
 
 
 def locked_pins(path: Path) -> dict[str, str]:
-    """name -> version of a hash-locked requirements file; asserts every pin has a hash."""
+    """name -> version of a hash-locked requirements file, for the requirements whose markers hold
+    here; asserts every requirement is pinned with a hash."""
     text = path.read_text()
-    pins = dict(re.findall(r"^([A-Za-z0-9_.\-]+)==([^\s\\]+) \\\n\s+--hash=sha256:", text, re.M))
-    listed = re.findall(r"^([A-Za-z0-9_.\-]+)==", text, re.M)
-    assert len(pins) == len(listed), f"every pinned requirement in {path.name} carries a hash"
-    return {k.lower().replace("_", "-"): v for k, v in pins.items()}
+    entries = re.findall(r"^([A-Za-z0-9_.\-][^\\\n]*?) \\\n\s+--hash=sha256:", text, re.M)
+    listed = re.findall(r"^[A-Za-z0-9_.\-]", text, re.M)
+    assert len(entries) == len(listed), f"every requirement in {path.name} carries a hash"
+    pins = {}
+    for line in entries:
+        req = Requirement(line)
+        (spec,) = req.specifier
+        assert spec.operator == "==", f"{line} in {path.name} is not pinned"
+        if req.marker is None or req.marker.evaluate():
+            pins[canonicalize_name(req.name)] = spec.version
+    return pins

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import tomllib
+from importlib.metadata import distributions
 from pathlib import Path
 
 import psycopg
@@ -18,6 +19,7 @@ import pytest
 import yaml
 from compose_spec import PyCompose
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from fashion_assets_tests.dagster_graphql import launch_run, wait_for_runs
 from fashion_assets_tests.helpers import free_port, fresh_database, locked_pins, wait_for_http
@@ -148,22 +150,46 @@ def test_webserver_and_daemon_run_a_materialization_through_the_code_server(stac
         assert conn.execute("SELECT count(*) FROM item_vectors").fetchone()[0] > 200
 
 
-def test_deploy_image_installs_hash_locked_dependencies_before_the_code():
-    """deploy/requirements.lock pins every dependency inside the package's ranges, with hashes,
-    without torch's CUDA build; the Dockerfile installs it in a layer before the code."""
-    locked = locked_pins(REPO / "deploy/requirements.lock")
+def _uv_lock_versions() -> dict[str, set[str]]:
+    locked: dict[str, set[str]] = {}
+    for package in tomllib.loads((REPO / "uv.lock").read_text())["package"]:
+        locked.setdefault(canonicalize_name(package["name"]), set()).add(package["version"])
+    return locked
+
+
+def test_installs_come_from_uv_lock():
+    """uv.lock still matches pyproject.toml (`uv lock --check`, offline), and every package in this
+    environment is at a version uv.lock gives it: `make install` syncs from the lock, nothing else."""
+    uv = REPO / ".tools/bin/uv"
+    assert uv.is_file(), "make install puts the pinned uv in .tools/bin"
+    check = subprocess.run(
+        [uv, "lock", "--check", "--offline"], cwd=REPO, capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stderr
+    locked = _uv_lock_versions()
+    seeds = {"pip", "setuptools", "wheel"}  # what `python -m venv` seeds; uv leaves them alone
+    installed = {canonicalize_name(d.metadata["Name"]): d.version for d in distributions()}
+    assert len(installed) > 200
+    unlocked = {n: v for n, v in installed.items() if n not in seeds and v not in locked.get(n, ())}
+    assert not unlocked, f"installed outside uv.lock: {unlocked}"
+
+
+def test_deploy_image_installs_uv_lock_export_before_the_code():
+    """deploy/requirements.lock is uv.lock's export: the same versions, each with hashes, without
+    torch's CUDA build (the image installs the CPU build of the locked torch first), installed in
+    a layer before the code."""
+    exported = locked_pins(REPO / "deploy/requirements.lock")
+    locked = _uv_lock_versions()
     cpu_torch = {"torch", "torchvision"}
+    assert not [n for n, version in exported.items() if version not in locked[n]]
     for line in tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]:
-        req = Requirement(line)
-        name = req.name.lower().replace("_", "-")
-        if name not in cpu_torch:
-            assert name in locked and req.specifier.contains(locked[name], prereleases=True), name
-    assert not [n for n in locked if n in cpu_torch or n.startswith(("nvidia-", "cuda-", "triton"))]
+        name = canonicalize_name(Requirement(line).name)
+        assert name in exported or name in cpu_torch, name
+    assert not [
+        n for n in exported if n in cpu_torch or n.startswith(("nvidia-", "cuda-", "triton"))
+    ]
     dockerfile = (REPO / "deploy/Dockerfile").read_text()
     torch_pins = dict(re.findall(r"\b(torch|torchvision)==([\d.]+)", dockerfile))
-    for line in tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]:
-        req = Requirement(line)
-        if req.name in cpu_torch:
-            assert req.specifier.contains(torch_pins[req.name]), req
+    assert {n: {v} for n, v in torch_pins.items()} == {n: locked[n] for n in cpu_torch}
     lock_step = dockerfile.index("--require-hashes -r /tmp/requirements.lock")
     assert lock_step < dockerfile.index("COPY fashion_assets") < dockerfile.index("--no-deps .")
