@@ -7,7 +7,9 @@ The catalogue is synthetic (demo-shop items, embedding-like vectors of the tiny 
 width) in a throwaway embedded PostgreSQL. Both sides do the same work per request: encode the
 query text with CLIP, then a filtered search (season) for k=10 on a pooled connection. The API
 runs as `python -m serving` in its own process (one uvicorn worker), the load generator and the
-direct calls in this one.
+direct calls in this one. Beside latency it prints the CPU each side spends per request (this
+process, the API process, PostgreSQL): on a small machine all three share the cores, so what the
+API adds shows up as CPU taken from the rest.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+import psutil
 from psycopg_pool import ConnectionPool
 
 from fashion_assets.crawl.demo_catalog import demo_catalog
@@ -62,7 +65,22 @@ def _catalogue(url: str, items: int, dim: int) -> None:
         publish(conn, version, dim)
 
 
-def _load(call, clients: int, seconds: float) -> tuple[float, float, float]:
+def _cpu_seconds(server_pid: int) -> dict[str, float]:
+    """CPU seconds so far of this process, the API process and every PostgreSQL process."""
+
+    def used(p: psutil.Process) -> float:
+        with contextlib.suppress(psutil.Error):
+            return sum(p.cpu_times()[:2])
+        return 0.0  # a backend that ended between the listing and the read
+
+    postgres = [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+    return {"load generator / direct calls": used(psutil.Process()),
+            "API process": used(psutil.Process(server_pid)),
+            "PostgreSQL": sum(map(used, postgres))}  # fmt: skip
+
+
+def _load(call, clients: int, seconds: float, server_pid: int) -> tuple[float, float, float, str]:
+    cpu_before = _cpu_seconds(server_pid)
     latencies: list[float] = []
     stop = time.monotonic() + seconds
 
@@ -81,13 +99,18 @@ def _load(call, clients: int, seconds: float) -> tuple[float, float, float]:
     for t in threads:
         t.join()
     elapsed = time.monotonic() - began
+    cpu = _cpu_seconds(server_pid)
+    cpu_ms = ", ".join(
+        f"{k} {(v - cpu_before[k]) * 1000 / len(latencies):.2f}" for k, v in cpu.items()
+    )
     ms = np.array(latencies) * 1000
-    return float(np.percentile(ms, 50)), float(np.percentile(ms, 99)), len(ms) / elapsed
+    p50, p99 = np.percentile(ms, [50, 99])
+    return float(p50), float(p99), len(ms) / elapsed, cpu_ms
 
 
 @contextlib.contextmanager
-def _serving_process(url: str, home: Path) -> Iterator[str]:
-    """`python -m serving` on a free port, stopped however the benchmark ends."""
+def _serving_process(url: str, home: Path) -> Iterator[tuple[str, int]]:
+    """`python -m serving` on a free port (its URL and pid), stopped however the benchmark ends."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "FASHION_HOME": str(home)}
     server = subprocess.Popen([sys.executable, "-m", "serving", "--port", str(port)], env=env,
@@ -95,7 +118,7 @@ def _serving_process(url: str, home: Path) -> Iterator[str]:
     try:
         base = f"http://127.0.0.1:{port}"
         wait_for_http(f"{base}/docs", 60)
-        yield base
+        yield base, server.pid
     finally:
         server.terminate()
         server.wait()
@@ -124,7 +147,7 @@ def main() -> None:
         # the same work on both sides: a vector search (hybrid adds BM25: bench/search_quality.py)
         body = {"k": 10, "filters": {"season": ["winter"]}, "mode": "vector", "understand": False}
         with (
-            _serving_process(url, home) as base,
+            _serving_process(url, home) as (base, server_pid),
             httpx.Client(
                 base_url=base, limits=httpx.Limits(max_connections=args.clients), timeout=60
             ) as client,
@@ -137,11 +160,12 @@ def main() -> None:
             core("warm up")
             print(f"{args.items} demo items, {args.clients} clients, {args.seconds:.0f} s each, "
                   "text query + season filter, k=10")  # fmt: skip
-            results = {"core": _load(core, args.clients, args.seconds),
-                       "api": _load(api, args.clients, args.seconds)}  # fmt: skip
-        for name, (p50, p99, rps) in results.items():
+            results = {"core": _load(core, args.clients, args.seconds, server_pid),
+                       "api": _load(api, args.clients, args.seconds, server_pid)}  # fmt: skip
+        for name, (p50, p99, rps, cpu_ms) in results.items():
             print(f"{name:>5}: p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  {rps:7.1f} req/s")
-        (c50, c99, crps), (a50, a99, arps) = results["core"], results["api"]
+            print(f"       CPU ms per request: {cpu_ms}")
+        (c50, c99, crps, _), (a50, a99, arps, _) = results["core"], results["api"]
         print(
             f"api / core: p50 x{a50 / c50:.2f}, p99 x{a99 / c99:.2f}, throughput x{arps / crps:.2f}"
         )
