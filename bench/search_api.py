@@ -65,22 +65,25 @@ def _catalogue(url: str, items: int, dim: int) -> None:
         publish(conn, version, dim)
 
 
-def _cpu_seconds(server_pid: int) -> dict[str, float]:
-    """CPU seconds so far of this process, the API process and every PostgreSQL process."""
+def _cpu_seconds(server_pid: int, postmaster: psutil.Process) -> dict[str, float]:
+    """CPU seconds so far of this process, the API process and the benchmark's PostgreSQL
+    server (its postmaster and backends; other servers on the machine are not counted)."""
 
     def used(p: psutil.Process) -> float:
         with contextlib.suppress(psutil.Error):
             return sum(p.cpu_times()[:2])
         return 0.0  # a backend that ended between the listing and the read
 
-    postgres = [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+    postgres = [postmaster, *postmaster.children(recursive=True)]
     return {"load generator / direct calls": used(psutil.Process()),
             "API process": used(psutil.Process(server_pid)),
             "PostgreSQL": sum(map(used, postgres))}  # fmt: skip
 
 
-def _load(call, clients: int, seconds: float, server_pid: int) -> tuple[float, float, float, str]:
-    cpu_before = _cpu_seconds(server_pid)
+def _load(
+    call, clients: int, seconds: float, server_pid: int, postmaster: psutil.Process
+) -> tuple[float, float, float, str]:
+    cpu_before = _cpu_seconds(server_pid, postmaster)
     latencies: list[float] = []
     stop = time.monotonic() + seconds
 
@@ -99,7 +102,7 @@ def _load(call, clients: int, seconds: float, server_pid: int) -> tuple[float, f
     for t in threads:
         t.join()
     elapsed = time.monotonic() - began
-    cpu = _cpu_seconds(server_pid)
+    cpu = _cpu_seconds(server_pid, postmaster)
     cpu_ms = ", ".join(
         f"{k} {(v - cpu_before[k]) * 1000 / len(latencies):.2f}" for k, v in cpu.items()
     )
@@ -160,8 +163,10 @@ def main() -> None:
             core("warm up")
             print(f"{args.items} demo items, {args.clients} clients, {args.seconds:.0f} s each, "
                   "text query + season filter, k=10")  # fmt: skip
-            results = {"core": _load(core, args.clients, args.seconds, server_pid),
-                       "api": _load(api, args.clients, args.seconds, server_pid)}  # fmt: skip
+            pid_file = home / "pgdata" / "postmaster.pid"  # its first line is the server's pid
+            postmaster = psutil.Process(int(pid_file.read_text().split()[0]))
+            load = (args.clients, args.seconds, server_pid, postmaster)
+            results = {"core": _load(core, *load), "api": _load(api, *load)}
         for name, (p50, p99, rps, cpu_ms) in results.items():
             print(f"{name:>5}: p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  {rps:7.1f} req/s")
             print(f"       CPU ms per request: {cpu_ms}")
