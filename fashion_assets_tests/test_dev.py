@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from fashion_assets_tests.dagster_graphql import launch_run, query, wait_for_runs
-from fashion_assets_tests.helpers import free_port, wait_for_http
+from fashion_assets_tests.helpers import END_TO_END_TIMEOUT, free_port, wait_for_http
 from fashion_assets_tests.pipeline import REPO, TINY_TOWER, materialize_ingest
 
 DG = Path(sys.executable).parent / "dg"
@@ -52,9 +52,7 @@ def make_dev(tmp_path, ingest_env, s3_storage, runpod):
             proc.wait()
 
 
-# its own waits (UI up 180 s, the two pod runs 480 s) add up past the suite's 300 s hang guard
-# on a machine whose CPUs other work is also using (seen: 2 CPU hogs, over 300 s)
-@pytest.mark.timeout(1200)
+@END_TO_END_TIMEOUT
 def test_fresh_make_dev_automates_and_runs_one_gpu_step_at_a_time(make_dev, runpod):
     graphql, log = make_dev
     nodes, deadline = [], time.monotonic() + 120

@@ -26,6 +26,7 @@ from fashion_assets.defs.partitions import daily_partitions
 from fashion_assets.defs.policies import NETWORK_RETRY
 from fashion_assets.defs.resources import CrawlSourceResource
 from fashion_assets.storage import LocalObjectStore
+from fashion_assets_tests.helpers import END_TO_END_TIMEOUT
 from fashion_assets_tests.pipeline import PARTITION, REPO, materialize_ingest
 from fashion_assets_tests.platform_shop import build_platform_shop, write_sitemaps
 
@@ -139,9 +140,7 @@ def _kill_when(proc: subprocess.Popen, ready, timeout: float = 120) -> None:
     proc.wait()
 
 
-# Four runs of the whole demo (two killed, two to the end, each tuning CLIP and training the
-# tower): the hang guard allows for a machine whose CPUs other work is also using.
-@pytest.mark.timeout(1200)
+@END_TO_END_TIMEOUT  # four whole demo runs
 def test_a_run_killed_midway_and_rerun_ends_with_the_same_rows(ingest_env, tmp_path):
     objects = Path(ingest_env["FASHION_HOME"]) / "objects"
     raw = objects / "assets" / "raw_items" / f"{PARTITION}.parquet"

@@ -22,7 +22,13 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from fashion_assets_tests.dagster_graphql import launch_run, wait_for_runs
-from fashion_assets_tests.helpers import free_port, fresh_database, locked_pins, wait_for_http
+from fashion_assets_tests.helpers import (
+    END_TO_END_TIMEOUT,
+    free_port,
+    fresh_database,
+    locked_pins,
+    wait_for_http,
+)
 from fashion_assets_tests.pipeline import PARTITION, REPO
 
 COMPOSE = REPO / "docker-compose.yml"
@@ -122,9 +128,7 @@ def stack(tmp_path, pg_server_url):
                     proc.kill()
 
 
-# its own waits (the webserver 120 s, the run 240 s, the automated run 300 s) exceed the suite's 300 s
-# hang guard on a loaded machine
-@pytest.mark.timeout(1200)
+@END_TO_END_TIMEOUT
 def test_webserver_and_daemon_run_a_materialization_through_the_code_server(stack):
     graphql, catalogue, dagster_db, logs = stack
     run_id = launch_run(graphql, "ingest_job", tags={"dagster/partition": PARTITION})
