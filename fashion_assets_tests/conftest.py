@@ -7,6 +7,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from dagster._core.pipes import utils as dagster_pipes_utils
 
 from fashion_assets.db.server import embedded_database_url, stop_embedded
 from fashion_assets_tests.helpers import free_port, fresh_database, unique_name
@@ -70,7 +71,10 @@ def s3_storage(s3_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[
 
 @pytest.fixture
 def runpod(monkeypatch: pytest.MonkeyPatch) -> Iterator[RunPodStandIn]:
-    """The RunPod API stand-in on 127.0.0.1, with the SDK pointed at it."""
+    """The RunPod API stand-in on 127.0.0.1, with the SDK pointed at it. A Pipes session that
+    ends without the remote's closing message (every failing pod) keeps reading S3 for 10 s for
+    late message chunks; the stand-in's pods write none once they are gone, so 1 s does here."""
+    monkeypatch.setattr(dagster_pipes_utils, "WAIT_FOR_LOGS_AFTER_EXECUTION_INTERVAL", 1)
     standin = RunPodStandIn()
     monkeypatch.setenv("RUNPOD_API_BASE_URL", standin.url)
     monkeypatch.setenv("RUNPOD_API_KEY", "test-key")
