@@ -5,15 +5,15 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-
 
 def loss_curve_png(step_losses: Sequence[float], epoch_losses: Sequence[float] = (),
                    ylabel: str = "NT-Xent loss") -> bytes:  # fmt: skip
     """A PNG of a loss per step, with the per-epoch mean on top when given."""
+    import matplotlib  # heavy: imported by the step, not the defs
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(6, 3), dpi=100)
     ax.plot(range(1, len(step_losses) + 1), step_losses, lw=0.8, alpha=0.5, label="step")
     if epoch_losses:

@@ -28,6 +28,19 @@ def test_dg_check_defs_passes():
     assert "All definitions loaded successfully" in checked.stdout + checked.stderr
 
 
+def test_definitions_load_without_the_training_libraries():
+    """Every run worker, step process and code server loads the definitions: the libraries only
+    a training or evaluation step needs are imported by that step (loading took 9.5 s, now 4.4 s)."""
+    heavy = ["open_clip", "transformers", "torchvision", "sklearn", "matplotlib",
+             "pytorch_metric_learning", "unsloth", "peft"]  # fmt: skip
+    probe = (
+        f"import sys, fashion_assets.definitions; print([m for m in {heavy!r} if m in sys.modules])"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True,
+                            text=True, timeout=120, check=True)  # fmt: skip
+    assert loaded.stdout.strip() == "[]", loaded.stdout + loaded.stderr
+
+
 @pytest.fixture
 def make_dev(tmp_path, ingest_env, s3_storage, runpod):
     """`make dev` on a free port with a DAGSTER_HOME it has not seen (make copies the instance
