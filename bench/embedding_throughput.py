@@ -25,8 +25,9 @@ from fashion_assets.db.items import upsert_items
 from fashion_assets.db.schema import migrate
 from fashion_assets.db.server import connect, embedded_database_url, stop_embedded
 from fashion_assets.db.vectors import publish, save_embeddings, stale_items
-from fashion_assets.embed.clip import ClipEncoder, ClipSpec
+from fashion_assets.embed.clip import ClipEncoder
 from fashion_assets.embed.pipeline import embed_images, embed_rows
+from fashion_assets.embed.spec import ClipSpec
 from fashion_assets.storage import LocalObjectStore, content_key
 
 

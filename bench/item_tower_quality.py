@@ -22,10 +22,8 @@ from typing import Any
 
 from fashion_assets.crawl.demo_catalog import demo_item_rows
 from fashion_assets.crawl.sources import SourceSpec, run_source
-from fashion_assets.itemtower.config import QUICK, TowerConfig
+from fashion_assets.itemtower.config import BASELINES, GATE_KEYS, QUICK, TowerConfig
 from fashion_assets.itemtower.evaluate import (
-    BASELINES,
-    GATE_KEYS,
     EvalSet,
     evaluate_baselines,
     evaluate_tower,

@@ -99,7 +99,7 @@ def sample_search(
 
 def tower_table(evaluation: dict[str, dict[str, float]]) -> list[str]:
     """The gate's metrics of the served h beside the TF-IDF baselines, as aligned text rows."""
-    from fashion_assets.itemtower.evaluate import BASELINES, GATE_KEYS, GATE_METRIC
+    from fashion_assets.itemtower.config import BASELINES, GATE_KEYS, GATE_METRIC
 
     models = ["h", *(name for name in BASELINES if name in evaluation)]
     rows = [f"  {'':<14}" + "".join(f"{m:>18}" for m in models)]
@@ -112,7 +112,7 @@ def summary(settings: Settings) -> str:
     """What the catalogue holds now, and where to look next."""
     from fashion_assets.defs.resources import build_resources
     from fashion_assets.embed.tuned import promoted_clip
-    from fashion_assets.itemtower.checkpoint import serving_checkpoint
+    from fashion_assets.itemtower.registry import serving_checkpoint
 
     resources = build_resources(settings)
     postgres, store = resources["postgres"], resources["objects"].store()

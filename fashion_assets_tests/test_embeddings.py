@@ -24,15 +24,9 @@ from fashion_assets.db.vectors import (
     stale_items,
 )
 from fashion_assets.defs.embeddings import clip_embeddings, item_vectors
-from fashion_assets.embed.clip import (
-    TINY,
-    TINY_CONFIG_PATH,
-    ClipEncoder,
-    ClipSpec,
-    ModelUnavailable,
-    tiny_weights,
-)
+from fashion_assets.embed.clip import TINY_CONFIG_PATH, ClipEncoder, ModelUnavailable, tiny_weights
 from fashion_assets.embed.pipeline import embed_rows
+from fashion_assets.embed.spec import TINY, ClipSpec
 from fashion_assets.embed.tuned import promoted_clip
 from fashion_assets.storage import LocalObjectStore
 from fashion_assets_tests.pipeline import CLIP, materialize, materialize_ingest

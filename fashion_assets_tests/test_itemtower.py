@@ -17,15 +17,11 @@ from fashion_assets.itemtower.checkpoint import (
     IncompatibleCheckpoint,
     _torch_bytes,
     load_tower,
-    promote,
     save_checkpoint,
-    serving_checkpoint,
 )
-from fashion_assets.itemtower.config import LOSS_LABELS, QUICK, TowerConfig
+from fashion_assets.itemtower.config import BASELINES, GATE_KEYS, LOSS_LABELS, QUICK, TowerConfig
 from fashion_assets.itemtower.dataset import SimCSERecSysDataset, collate, plain_view
 from fashion_assets.itemtower.evaluate import (
-    BASELINES,
-    GATE_KEYS,
     EvalSet,
     aggregate,
     embedding_metrics,
@@ -35,6 +31,7 @@ from fashion_assets.itemtower.evaluate import (
 )
 from fashion_assets.itemtower.gate import gate
 from fashion_assets.itemtower.model import serve
+from fashion_assets.itemtower.registry import promote, serving_checkpoint
 from fashion_assets.itemtower.title_tokenizer import (
     encode_titles,
     tokenizer_version,

@@ -14,8 +14,9 @@ from fashion_assets.db.vectors import item_vector, search
 from fashion_assets.defs.itemtower import item_tower_serving
 from fashion_assets.defs.resources import build_resources
 from fashion_assets.defs.sensors import item_tower_retrain
-from fashion_assets.itemtower.checkpoint import load_tower, serving_checkpoint
-from fashion_assets.itemtower.evaluate import BASELINES
+from fashion_assets.itemtower.checkpoint import load_tower
+from fashion_assets.itemtower.config import BASELINES
+from fashion_assets.itemtower.registry import serving_checkpoint
 from fashion_assets.settings import Settings
 from fashion_assets_tests.pipeline import TINY_TOWER, TOWER, materialize, materialize_ingest
 

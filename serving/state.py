@@ -14,7 +14,8 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from fashion_assets.db.schema import migrate
 from fashion_assets.db.server import database_url, redact
-from fashion_assets.embed.clip import ClipEncoder, ClipSpec
+from fashion_assets.embed.clip import ClipEncoder
+from fashion_assets.embed.spec import ClipSpec
 from fashion_assets.embed.tuned import resolve_spec
 from fashion_assets.search.hybrid import LexicalIndexCache
 from fashion_assets.settings import Settings

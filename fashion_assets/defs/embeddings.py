@@ -6,6 +6,7 @@ clip_finetune --(its blocking check `gate`; promotion)--> clip_embeddings --> it
 
 import json
 import time
+from typing import TYPE_CHECKING
 
 import dagster as dg
 import pandas as pd
@@ -19,8 +20,6 @@ from fashion_assets.db.vectors import (
     search,
     stale_items,
 )
-from fashion_assets.embed.finetune import GATE_KEYS, GATE_METRIC, FinetuneConfig
-from fashion_assets.embed.pipeline import embed_rows
 from fashion_assets.embed.tuned import RUNS, base_id, promote_clip, promoted_clip
 from fashion_assets.itemtower.gate import gate
 from fashion_assets.storage.parquet import write_parquet
@@ -29,6 +28,9 @@ from .launchers import TrainingLauncherResource
 from .metadata import md_table, pg_table_metadata
 from .policies import DAILY, GPU_POOL, after_upstream
 from .resources import ClipResource, ObjectStoreResource, PostgresResource
+
+if TYPE_CHECKING:  # torch and open_clip: imported by the steps, not by the definitions
+    from fashion_assets.embed.finetune import FinetuneConfig
 
 GROUP = "embeddings"
 #: What a tuning run needs of each item.
@@ -48,8 +50,10 @@ class ClipFinetuneConfig(dg.Config):
     tolerance: float = 0.0
     label_floor: float = 0.05
 
-    def finetune(self) -> FinetuneConfig:
+    def finetune(self) -> "FinetuneConfig":
         """The training settings."""
+        from fashion_assets.embed.finetune import FinetuneConfig
+
         return FinetuneConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
                               max_seconds=self.max_seconds,
                               max_train_items=self.max_train_items)  # fmt: skip
@@ -82,6 +86,8 @@ def clip_finetune(
     trainer: TrainingLauncherResource,
 ) -> dg.MaterializeResult:
     """Export the items, tune through the launcher, gate against the model in use, promote."""
+    from fashion_assets.embed.finetune import GATE_KEYS, GATE_METRIC
+
     store, spec = objects.store(), clip.base_spec()
     prefix = f"{RUNS}/{context.run_id}"
     with postgres.connect() as conn:
@@ -143,6 +149,8 @@ def clip_embeddings(
     postgres: PostgresResource,
 ) -> dg.MaterializeResult:
     """Encode the items whose embedding is missing or stale for the configured model."""
+    from fashion_assets.embed.pipeline import embed_rows
+
     encoder = clip.encoder()
     step = [-1]
 

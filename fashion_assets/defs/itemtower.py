@@ -15,15 +15,9 @@ from pydantic import Field
 
 from fashion_assets.db.items import item_rows, items_added_since
 from fashion_assets.db.vectors import TOWER, item_vector, publish_tower, search
-from fashion_assets.itemtower.checkpoint import (
-    CHECKPOINTS,
-    load_tower,
-    promote,
-    serving_checkpoint,
-)
-from fashion_assets.itemtower.config import QUICK, TowerConfig
-from fashion_assets.itemtower.evaluate import BASELINES, GATE_KEYS, GATE_METRIC, metrics_table
+from fashion_assets.itemtower.config import BASELINES, GATE_KEYS, GATE_METRIC, QUICK, TowerConfig
 from fashion_assets.itemtower.gate import gate
+from fashion_assets.itemtower.registry import CHECKPOINTS, promote, serving_checkpoint
 from fashion_assets.report import loss_curve_png
 from fashion_assets.storage.parquet import write_parquet
 
@@ -116,6 +110,8 @@ def item_tower_checkpoint(
     )  # fmt: skip
     if metrics.get("champion_note"):
         context.log.warning(metrics["champion_note"])
+    from fashion_assets.itemtower.evaluate import metrics_table  # torch: the step's, not the defs'
+
     png = loss_curve_png(metrics["step_losses"], metrics["epoch_losses"])
     store.put(f"{prefix}/loss.png", png, content_type="image/png")
     context.log.info(decision.reason)
@@ -195,6 +191,8 @@ def tower_vectors(
     context: dg.AssetExecutionContext, objects: ObjectStoreResource, postgres: PostgresResource
 ) -> dg.MaterializeResult:
     """Encode all items with the serving checkpoint and swap the table in."""
+    from fashion_assets.itemtower.checkpoint import load_tower  # torch: the step's
+
     store = objects.store()
     serving = serving_checkpoint(store)
     if serving is None:

@@ -10,7 +10,7 @@ switch to real servers.
 import os
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import dagster as dg
 import pandas as pd
@@ -22,7 +22,7 @@ from fashion_assets.crawl.fetch import FetchPolicy
 from fashion_assets.crawl.sources import SourceSpec, load_field_map
 from fashion_assets.db.schema import migrate
 from fashion_assets.db.server import connect, embedded_database_url
-from fashion_assets.embed.clip import TINY, ClipEncoder, ClipSpec
+from fashion_assets.embed.spec import TINY, ClipSpec
 from fashion_assets.embed.tuned import resolve_spec
 from fashion_assets.instructions.augment import AugmentConfig, Augmenter
 from fashion_assets.settings import Settings
@@ -30,6 +30,9 @@ from fashion_assets.storage import LocalObjectStore, ObjectStore, S3ObjectStore
 from fashion_assets.storage.parquet import read_parquet, write_parquet
 
 from .launchers import TrainingLauncherResource
+
+if TYPE_CHECKING:  # torch: loaded by the steps that encode, not by the definitions
+    from fashion_assets.embed.clip import ClipEncoder
 
 
 def _settings() -> Settings:
@@ -168,7 +171,7 @@ class ClipResource(dg.ConfigurableResource):
     fashion_home: str = ""
     use_tuned: bool = True
     objects: dg.ResourceDependency[ObjectStoreResource]
-    _encoder: ClipEncoder | None = PrivateAttr(default=None)
+    _encoder: "ClipEncoder | None" = PrivateAttr(default=None)
 
     def home(self) -> Path:
         """Where local model files are kept."""
@@ -178,8 +181,10 @@ class ClipResource(dg.ConfigurableResource):
         """The configured model, before any fine-tuning."""
         return ClipSpec(self.model, self.pretrained, self.device, self.precision, self.batch_size)
 
-    def encoder(self) -> ClipEncoder:
+    def encoder(self) -> "ClipEncoder":
         """The loaded encoder (once per process)."""
+        from fashion_assets.embed.clip import ClipEncoder
+
         if self._encoder is None:
             spec = self.base_spec()
             if self.use_tuned:

@@ -5,7 +5,6 @@ import base64
 import json
 
 import dagster as dg
-import torch
 
 from fashion_assets.report import loss_curve_png
 from fashion_assets.vlm.registry import record_latest
@@ -47,6 +46,8 @@ def vlm_adapter(
     vlm: VlmResource,
 ) -> dg.MaterializeResult:
     """Launch the fine-tune and record where the adapter is."""
+    import torch  # the step's import: the definitions load without torch
+
     if trainer.backend == "local" and not torch.cuda.is_available() and not config.allow_cpu:
         raise dg.Failure(
             "fine-tuning the VLM needs a GPU and this machine has none: set "

@@ -22,7 +22,6 @@ import os
 import socket
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,7 +29,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-TINY = "fashion-tiny"
+from .spec import TINY, ClipSpec
+
 #: shipped with the package: embed_dim 64, 2-layer vision and text towers, the bundled tokenizer
 TINY_CONFIG_PATH = Path(__file__).with_name("model_configs") / f"{TINY}.json"
 _registered = threading.Lock()
@@ -86,17 +86,6 @@ def _hub_reachable(timeout: float = 3.0) -> bool:
     except OSError:
         return False
     return True
-
-
-@dataclass(frozen=True)
-class ClipSpec:
-    """Which model to load and how to run it."""
-
-    model: str = TINY
-    pretrained: str = ""
-    device: str = "auto"
-    precision: str = "fp32"
-    batch_size: int = 64
 
 
 class ClipEncoder:

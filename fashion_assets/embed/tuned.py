@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from fashion_assets.embed.clip import ClipSpec
+from fashion_assets.embed.spec import ClipSpec
 from fashion_assets.storage import ObjectStore
 
 PROMOTED_KEY = "models/clip/promoted.json"

@@ -5,7 +5,7 @@
 <prefix>/config.json      TowerConfig
 <prefix>/tokenizer.json   the title tokenizer
 <prefix>/metrics.json     losses, timings, evaluation
-itemtower/serving.json    {"checkpoint": <prefix>, ...}: the checkpoint the services use
+(the serving pointer, itemtower/serving.json, is registry.py's)
 """
 
 from __future__ import annotations
@@ -27,9 +27,6 @@ from .dataset import collate_views, plain_view
 from .model import ProjectionHead, TowerBody, final_norm, serve
 from .title_tokenizer import tokenizer_version
 from .train import Trained, tokenize_rows
-
-CHECKPOINTS = "itemtower/checkpoints"
-SERVING_KEY = "itemtower/serving.json"
 
 
 def _torch_bytes(obj: object) -> bytes:
@@ -116,13 +113,3 @@ def load_tower(store: ObjectStore, prefix: str, with_head: bool = False) -> Towe
     body.eval()
     norm.eval()
     return Tower(prefix, body, norm, tokenizer, config, head)
-
-
-def serving_checkpoint(store: ObjectStore) -> dict[str, Any] | None:
-    """The serving pointer ({"checkpoint": prefix, ...}), or None before the first promotion."""
-    return json.loads(store.get(SERVING_KEY)) if store.exists(SERVING_KEY) else None
-
-
-def promote(store: ObjectStore, prefix: str, details: Mapping[str, Any]) -> None:
-    """Point serving at `prefix` (one atomic write)."""
-    store.put(SERVING_KEY, json.dumps({"checkpoint": prefix, **details}).encode())

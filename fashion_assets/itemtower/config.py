@@ -60,6 +60,15 @@ class TowerConfig:
 
 #: Labels whose SupCon terms join the loss (an items-table column each).
 LOSS_LABELS = ("category", "gender", "color", "season")
+#: The labels whose neighbour precision the gate protects one by one.
+GATE_LABELS = LOSS_LABELS  # what the loss teaches is what the gate protects
+#: The metrics the gate holds to a floor: each gate label's precision@10 and the MRR.
+GATE_KEYS = (*(f"{label}_p@10" for label in GATE_LABELS), "mrr")
+#: The aggregate the champion/challenger gate compares by default (higher is better).
+GATE_METRIC = "score"
+#: The bag-of-words baselines the tower is scored against, and the token parts each reads.
+BASELINES = {"tfidf_attributes": ("attributes",), "tfidf_title": ("title",),
+             "tfidf": ("attributes", "title")}  # fmt: skip
 
 #: Quick mode: about 1,000 items, fewer epochs; for the demo and a first look.
 QUICK = TowerConfig(quick_items=1000, epochs=20)

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from tokenizers import Tokenizer
 
-from .config import LOSS_LABELS, TowerConfig
+from .config import BASELINES, GATE_LABELS, TowerConfig
 from .dataset import View, collate_views, make_view, plain_view
 from .model import ProjectionHead, TowerBody, serve
 from .tokens import ATTRIBUTE_IDS, MASK, ItemTokens
@@ -35,15 +35,7 @@ from .train import tokenize_rows
 
 Row = Mapping[str, Any]
 Encoder = Callable[[Sequence[View]], np.ndarray]
-#: The labels whose neighbour precision the gate protects one by one.
-GATE_LABELS = LOSS_LABELS  # what the loss teaches is what the gate protects
-#: The metrics the gate holds to a floor: each gate label's precision@10 and the MRR.
-GATE_KEYS = (*(f"{label}_p@10" for label in GATE_LABELS), "mrr")
 LABELS = ("category", "category_specification", "gender", "color", "season", "age_group")
-#: The aggregate the champion/challenger gate compares by default (higher is better).
-GATE_METRIC = "score"
-BASELINES = {"tfidf_attributes": ("attributes",), "tfidf_title": ("title",),
-             "tfidf": ("attributes", "title")}  # fmt: skip
 _HIDDEN = {
     i for t, i in ATTRIBUTE_IDS.items() if t.split("=")[0] in ("category", "category_specification")
 }

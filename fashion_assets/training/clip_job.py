@@ -12,9 +12,10 @@ from typing import Any
 import torch
 from dagster_pipes import PipesContext
 
-from fashion_assets.embed.clip import ClipEncoder, ClipSpec
+from fashion_assets.embed.clip import ClipEncoder
 from fashion_assets.embed.finetune import FinetuneConfig, evaluate, finetune, split_items
 from fashion_assets.embed.pipeline import load_pixels
+from fashion_assets.embed.spec import ClipSpec
 from fashion_assets.settings import Settings
 from fashion_assets.storage import ObjectStore
 from fashion_assets.storage.parquet import read_parquet
