@@ -8,9 +8,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Security
+import psycopg
+from fastapi import Depends, FastAPI, HTTPException, Request, Security
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.security import APIKeyHeader
 
 from fashion_assets.settings import Settings
@@ -33,8 +34,9 @@ API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False,
                        description="FASHION_API_KEY; admin endpoints are closed when it is unset.")  # fmt: skip
 
 
-def require_key(s: State, x_api_key: Annotated[str | None, Security(API_KEY)] = None) -> None:
-    """Write/admin endpoints need X-API-Key = FASHION_API_KEY (and are closed when unset)."""
+async def require_key(s: State, x_api_key: Annotated[str | None, Security(API_KEY)] = None) -> None:
+    """Write/admin endpoints need X-API-Key = FASHION_API_KEY (and are closed when unset); async,
+    as it does no I/O (a plain def would take a thread-pool hand-off)."""
     expected = s.settings.fashion_api_key
     if not expected:
         raise HTTPException(403, "admin endpoints are disabled: set FASHION_API_KEY")
@@ -63,6 +65,12 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = state
+
+    @app.exception_handler(psycopg.DataError)
+    async def invalid_value(request: Request, exc: psycopg.DataError) -> JSONResponse:
+        """A value PostgreSQL cannot hold (a NUL in an item id, say) is the client's error."""
+        return JSONResponse({"detail": f"invalid value: {str(exc).splitlines()[0]}"}, 422)
+
     origins = [o.strip() for o in state.settings.fashion_cors_origins.split(",") if o.strip()]
     if origins:
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],
