@@ -92,7 +92,8 @@ class ServiceState:
             self._pool.close()
 
 
-def _state(request: Request) -> ServiceState:
+async def _state(request: Request) -> ServiceState:
+    # async: FastAPI runs a plain-def dependency in the thread pool, a hand-off per request
     return request.app.state.services
 
 
