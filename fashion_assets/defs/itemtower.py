@@ -81,6 +81,8 @@ def item_tower_checkpoint(
     trainer: TrainingLauncherResource,
 ) -> dg.MaterializeResult:
     """Export the items, train through the launcher, gate against the serving checkpoint."""
+    from fashion_assets.itemtower.evaluate import metrics_table  # torch: the step's, not the defs'
+
     store = objects.store()
     prefix = f"{CHECKPOINTS}/{context.run_id}"
     with postgres.connect() as conn:
@@ -110,8 +112,6 @@ def item_tower_checkpoint(
     )  # fmt: skip
     if metrics.get("champion_note"):
         context.log.warning(metrics["champion_note"])
-    from fashion_assets.itemtower.evaluate import metrics_table  # torch: the step's, not the defs'
-
     png = loss_curve_png(metrics["step_losses"], metrics["epoch_losses"])
     store.put(f"{prefix}/loss.png", png, content_type="image/png")
     context.log.info(decision.reason)

@@ -183,9 +183,9 @@ class ClipResource(dg.ConfigurableResource):
 
     def encoder(self) -> "ClipEncoder":
         """The loaded encoder (once per process)."""
-        from fashion_assets.embed.clip import ClipEncoder
-
         if self._encoder is None:
+            from fashion_assets.embed.clip import ClipEncoder  # torch: loaded on first use
+
             spec = self.base_spec()
             if self.use_tuned:
                 spec = resolve_spec(spec, self.objects.store(), self.home())

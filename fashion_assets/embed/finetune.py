@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 import torch
+from open_clip.loss import ClipLoss, SigLipLoss
+from open_clip_train.scheduler import cosine_lr
 
 from fashion_assets.catalog.labels import audience, label
 from fashion_assets.embed.pipeline import item_text
@@ -113,9 +115,6 @@ def finetune(
     on_epoch: Callable[[int, float, float], None] | None = None,
 ) -> Tuned:
     """Contrastive training of a copy of `model` on (pixels[i], a text of rows[i]) pairs."""
-    from open_clip.loss import ClipLoss, SigLipLoss  # heavy: imported by the step, not the defs
-    from open_clip_train.scheduler import cosine_lr
-
     if len(rows) < 2:
         raise ValueError(f"{len(rows)} training items: contrastive tuning needs at least 2")
     torch.manual_seed(config.seed)

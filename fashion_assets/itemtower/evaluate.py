@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 import torch
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 from tokenizers import Tokenizer
 
 from .config import BASELINES, GATE_LABELS, TowerConfig
@@ -154,8 +156,6 @@ def _probes(hidden: np.ndarray, train: np.ndarray, labels: np.ndarray,
     knn = [Counter(v).most_common(1)[0][0] == label for v, label in zip(votes, labels, strict=True)]
     out = {"knn_probe_category": float(np.mean(knn))}
     if len(set(train_labels)) > 1:
-        from sklearn.linear_model import LogisticRegression  # heavy: not on the defs' path
-
         linear = LogisticRegression(max_iter=2000).fit(train, train_labels)
         out["linear_probe_category"] = float(linear.score(hidden, labels))
     return out
@@ -218,8 +218,6 @@ def evaluate_tfidf(
         attrs = [names[t] for t in (*std, *re_) if t != MASK] if "attributes" in parts else []
         titles = [f"title:{tokenizer.id_to_token(t)}" for t in title if t != MASK]
         return attrs + (titles if "title" in parts else []) or ["[EMPTY]"]
-
-    from sklearn.feature_extraction.text import TfidfVectorizer  # heavy: not on the defs' path
 
     probe = tokenize_rows(eval_set.probe_rows, tokenizer, config)
     vectorizer = TfidfVectorizer(analyzer=lambda doc: doc, sublinear_tf=True)

@@ -8,10 +8,11 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
+from pytorch_metric_learning.losses import NTXentLoss, SupConLoss
 from tokenizers import Tokenizer
 from torch.utils.data import DataLoader
 
@@ -22,9 +23,6 @@ from .dataset import SimCSERecSysDataset, collate
 from .model import ProjectionHead, TowerBody, final_norm
 from .title_tokenizer import encode_titles, train_title_tokenizer
 from .tokens import ItemTokens, item_tokens, signature_labels
-
-if TYPE_CHECKING:
-    from pytorch_metric_learning.losses import NTXentLoss
 
 Row = Mapping[str, Any]
 
@@ -91,8 +89,6 @@ class TowerLoss(torch.nn.Module):
     gets a subspace of h, so one label's clusters do not flatten the others."""
 
     def __init__(self, config: TowerConfig):
-        from pytorch_metric_learning.losses import NTXentLoss, SupConLoss  # heavy (scipy)
-
         super().__init__()
         self.config = config
         self.instance = NTXentLoss(temperature=config.temperature)
