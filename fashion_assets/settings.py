@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     fashion_api_key: str = Field("", description="Key for write/admin endpoints (X-API-Key).")
     fashion_cors_origins: str = Field("", description="Comma-separated origins allowed by CORS.")
     fashion_max_upload_bytes: int = Field(5_000_000, description="Largest accepted image upload.")
+    fashion_serving_threads: int = Field(
+        1, ge=1, description="torch threads per model pass in `python -m serving`."
+    )
     fashion_vlm_url: str = Field(
         "", description="OpenAI-compatible base URL the RAG service asks; empty = rule writer."
     )

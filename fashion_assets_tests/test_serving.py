@@ -5,14 +5,17 @@ import base64
 import io
 import json
 import threading
+import time
 from typing import ClassVar
 from urllib.parse import urlparse
 
 import numpy as np
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
+import serving.state
 from fashion_assets.db.items import item_rows
 from fashion_assets.db.server import connect
 from fashion_assets.db.vectors import ITEM_FIELDS, item_vector, publish_tower
@@ -24,6 +27,7 @@ from fashion_assets_tests.db_proxy import DatabaseProxy
 from fashion_assets_tests.helpers import QuietHandler, loopback_server
 from fashion_assets_tests.serving_fixtures import running
 from serving.app import create_app
+from serving.state import RecentUseCheck
 
 
 def make_client(catalogue, **settings) -> TestClient:
@@ -256,6 +260,58 @@ def test_an_image_being_encoded_does_not_stall_other_requests(catalogue):
         assert answers["image"].status_code == 200
 
 
+class HeldTexts(HeldEncoder):
+    """The real encoder, except that the first text pass waits until the test lets it go;
+    records the texts of every pass."""
+
+    def __init__(self, encoder):
+        super().__init__(encoder)
+        self.passes: list[list[str]] = []
+
+    def encode_texts(self, texts):
+        self.passes.append(list(texts))
+        if len(self.passes) == 1:
+            self.entered.set()
+            assert self.release.wait(60)
+        return self.encoder.encode_texts(texts)
+
+
+def test_text_queries_that_arrive_together_share_one_model_pass(catalogue):
+    """While a pass runs, the text requests that arrive queue for the next one, which encodes
+    them together; each still gets its own vector, the one it would get alone."""
+    import httpx
+
+    app = create_app(settings=Settings(database_url=catalogue["DATABASE_URL"],
+                                       fashion_home=catalogue["FASHION_HOME"]))  # fmt: skip
+    state = app.state.services
+    texts = ["black winter coat", "린넨 셔츠", "wide denim pants", "니트 가디건"]
+    alone = {t: state.encoder.encode_texts([t])[0] for t in texts}
+    held = HeldTexts(state.encoder)
+    state.__dict__["encoder"] = held
+    answers = {}
+    with running(app) as url, httpx.Client(base_url=url, timeout=60) as http:
+
+        def embed(text):
+            answers[text] = http.post("/embed/text", json={"texts": [text]}).json()
+
+        threads = [threading.Thread(target=embed, args=(t,)) for t in texts]
+        threads[0].start()
+        assert held.entered.wait(30)
+        for t in threads[1:]:
+            t.start()
+        deadline = time.monotonic() + 30
+        while state.encode_texts.queued < len(texts) - 1:
+            assert time.monotonic() < deadline, "the later requests never queued"
+            time.sleep(0.01)
+        held.release.set()
+        for t in threads:
+            t.join(60)
+    assert held.passes[0] == texts[:1] and sorted(held.passes[1]) == sorted(texts[1:])
+    assert len(held.passes) == 2
+    for text in texts:
+        assert np.allclose(answers[text]["embeddings"][0], alone[text], atol=1e-5)
+
+
 def test_recommendation_retrieves_complements_and_writes_with_rules(client):
     kids = first_item(client, "kids")
     assert kids["age_group"] == "kids"
@@ -383,6 +439,21 @@ def test_database_outage_is_a_503_and_the_service_recovers(catalogue, pg_server_
         assert "postgres@" in down.json()["detail"] or "***" in down.json()["detail"]
         proxy.up()
         assert c.post("/search", json={"text": "coat", "k": 3}).status_code == 200
+
+
+def test_the_pool_checks_a_connection_only_after_it_sat_idle(database_url, monkeypatch):
+    """A connection handed back moments ago is lent again without the check's round trip; one
+    never returned, or idle longer than the window, is checked (and a dead one refused)."""
+    check = RecentUseCheck()
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        check.check(conn)  # alive: the check passes
+    with pytest.raises(psycopg.OperationalError):
+        check.check(conn)  # closed and never returned: checked, refused
+    check.returned(conn)
+    check.check(conn)  # returned moments ago: lent without a check
+    monkeypatch.setattr(serving.state, "CHECK_BYPASS_S", 0.0)
+    with pytest.raises(psycopg.OperationalError):
+        check.check(conn)  # idle past the window: checked again
 
 
 def test_a_new_tower_table_is_served_without_a_restart(client, catalogue):

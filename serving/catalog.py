@@ -36,15 +36,13 @@ def item_details(conn: psycopg.Connection, item_id: str) -> dict[str, Any] | Non
     return item
 
 
-def with_images(conn: psycopg.Connection, hits: Sequence[CoreHit]) -> list[Hit]:
-    """Search hits with their image links."""
-    keys = dict(
-        conn.execute(
-            "SELECT item_id, image_key FROM items WHERE item_id = ANY(%s)",
-            ([h.item_id for h in hits],),
-        ).fetchall()
-    )
-    return [Hit(**h.__dict__, image_url=image_url(keys.get(h.item_id, ""))) for h in hits]
+def with_images(hits: Sequence[CoreHit]) -> list[Hit]:
+    """Search hits with their image links (the search joined their image keys)."""
+    return [
+        Hit(**{f: getattr(h, f) for f in Hit.model_fields if f != "image_url"},
+            image_url=image_url(h.image_key))
+        for h in hits
+    ]  # fmt: skip
 
 
 def table_version(conn: psycopg.Connection, vectors: str, against: str = "image") -> str | None:

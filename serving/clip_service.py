@@ -6,6 +6,7 @@ from typing import Annotated
 
 import torch
 from fastapi import APIRouter, File, UploadFile
+from fastapi.concurrency import run_in_threadpool
 
 from .schemas import EmbeddingsOut, TextsIn
 from .state import ServiceState, State
@@ -15,19 +16,24 @@ router = APIRouter(tags=["clip"])
 
 
 @router.post("/embed/text", response_model=EmbeddingsOut)
-def embed_text(body: TextsIn, s: State) -> EmbeddingsOut:
+async def embed_text(body: TextsIn, s: State) -> EmbeddingsOut:
     """CLIP text embeddings (L2-normalised), one per text."""
-    vectors = s.encoder.encode_texts(body.texts)
+    vectors = await run_in_threadpool(s.encode_texts, body.texts)
     return EmbeddingsOut(model_version=s.encoder.version, dim=s.encoder.dim,
                          embeddings=vectors.tolist())  # fmt: skip
 
 
 @router.post("/embed/image", response_model=EmbeddingsOut)
-def embed_image(file: Annotated[UploadFile, File()], s: State) -> EmbeddingsOut:
+async def embed_image(file: Annotated[UploadFile, File()], s: State) -> EmbeddingsOut:
     """The CLIP embedding of an uploaded image (JPEG, PNG, WebP or GIF)."""
-    image = read_upload(file, s.settings.fashion_max_upload_bytes)
+
+    def work() -> list:
+        image = read_upload(file, s.settings.fashion_max_upload_bytes)
+        return image_vectors(s, [image]).tolist()
+
+    embeddings = await run_in_threadpool(work)
     return EmbeddingsOut(model_version=s.encoder.version, dim=s.encoder.dim,
-                         embeddings=image_vectors(s, [image]).tolist())  # fmt: skip
+                         embeddings=embeddings)  # fmt: skip
 
 
 def image_vectors(s: ServiceState, images: list) -> torch.Tensor:

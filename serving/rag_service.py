@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import httpx
 from fastapi import APIRouter, HTTPException
+from fastapi.concurrency import run_in_threadpool
 
 from fashion_assets.catalog.vocabulary import GENDERS
 from fashion_assets.db.vectors import item_vector, search
@@ -34,7 +35,7 @@ def _anchor(s: ServiceState, conn, body: RecommendIn) -> dict:
             raise HTTPException(404, f"unknown item {body.item_id!r}")
         return item
     if body.text is not None:
-        query = s.encoder.encode_texts([body.text])[0]
+        query = s.encode_texts([body.text])[0]
     else:
         query = image_vectors(
             s, [decode_data_uri(body.image, s.settings.fashion_max_upload_bytes)]
@@ -60,7 +61,7 @@ def retrieve(conn, anchor: dict) -> list[Hit]:
         if fitting:
             chosen.append(max(fitting, key=lambda entry: entry[:2])[2])
             wearer = wearer_after(wearer, chosen[-1].gender)
-    return with_images(conn, chosen)
+    return with_images(chosen)
 
 
 def _prompt(anchor: dict, items: list[Hit], context: str, language: str) -> str:
@@ -101,8 +102,12 @@ def write(s: ServiceState, anchor: dict, items: list[Hit], body: RecommendIn) ->
 
 
 @router.post("/recommend", response_model=RecommendOut)
-def recommend(body: RecommendIn, s: State) -> RecommendOut:
+async def recommend(body: RecommendIn, s: State) -> RecommendOut:
     """Styling recommendation around an item, an image or a text request."""
+    return await run_in_threadpool(_recommend, body, s)
+
+
+def _recommend(body: RecommendIn, s: ServiceState) -> RecommendOut:
     with s.connection() as conn:
         anchor = _anchor(s, conn, body)
         items = retrieve(conn, anchor)

@@ -90,10 +90,10 @@ class SearchIn(BaseModel):
         return self
 
 
-#: A search result: the search core's `Hit` plus where its image is served.
+#: A search result: the search core's `Hit`, with where its image is served for its image key.
 Hit = create_model(
     "Hit",
-    **{name: (kind, ...) for name, kind in get_type_hints(CoreHit).items()},
+    **{name: (kind, ...) for name, kind in get_type_hints(CoreHit).items() if name != "image_key"},
     image_url=(str, ...),
 )
 

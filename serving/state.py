@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
@@ -21,6 +23,32 @@ from fashion_assets.search.hybrid import LexicalIndexCache
 from fashion_assets.settings import Settings
 from fashion_assets.storage import ObjectStore, store_from_settings
 
+from .batching import TextBatcher
+
+#: A pooled connection handed back within this many seconds is lent again without a check.
+CHECK_BYPASS_S = 0.5
+
+
+class RecentUseCheck:
+    """The pool's connection check, skipped for a connection returned moments ago (as
+    HikariCP does): under load every request would otherwise pay a round trip for it, while a
+    connection idle long enough for the database to have gone away is still checked. A
+    connection that breaks in use fails that request with a 503 and the pool replaces it."""
+
+    def __init__(self) -> None:
+        self._returned: weakref.WeakKeyDictionary[psycopg.Connection, float] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def returned(self, conn: psycopg.Connection) -> None:
+        """The pool's `reset` callback: note when the connection came back."""
+        self._returned[conn] = time.monotonic()
+
+    def check(self, conn: psycopg.Connection) -> None:
+        """The pool's `check` callback."""
+        if time.monotonic() - self._returned.get(conn, float("-inf")) > CHECK_BYPASS_S:
+            ConnectionPool.check_connection(conn)
+
 
 class ServiceState:
     """Lazily opened resources; each is created once per process, on first use."""
@@ -32,6 +60,10 @@ class ServiceState:
         self._migrated = False
         self.vlm: Any = None  # the VLM service's model (serving.vlm.LoadedVlm)
         self.lexical = LexicalIndexCache()
+        self.encode_texts = TextBatcher(
+            lambda texts: self.encoder.encode_texts(texts), settings.fashion_clip_batch_size
+        )
+        """CLIP text embeddings through the current encoder; concurrent requests share passes."""
 
     @cached_property
     def database_url(self) -> str:
@@ -63,10 +95,11 @@ class ServiceState:
     def _open_pool(self) -> ConnectionPool:
         with self._lock:
             if self._pool is None:
+                recent = RecentUseCheck()
                 self._pool = ConnectionPool(
                     self.database_url, min_size=1, max_size=8, open=True,
                     kwargs={"autocommit": True, "connect_timeout": 3},
-                    check=ConnectionPool.check_connection, timeout=3,
+                    check=recent.check, reset=recent.returned, timeout=3,
                 )  # fmt: skip
             return self._pool
 

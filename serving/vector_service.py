@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 import numpy as np
 from fastapi import APIRouter, File, HTTPException, Query, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
 
 from fashion_assets.catalog.vocabulary import values_of
 from fashion_assets.db.vectors import FILTER_COLUMNS, item_vector, search
@@ -59,7 +60,7 @@ def run_search(
             _check_model(s, version)
         hits, plan = search(conn, query, k=k, filters=filters.as_dict(), against=target,
                             exclude=item_id)  # fmt: skip
-        return SearchOut(plan=plan, model_version=version, results=with_images(conn, hits))
+        return SearchOut(plan=plan, model_version=version, results=with_images(hits))
 
 
 def run_text_search(s: ServiceState, body: SearchIn) -> SearchOut:
@@ -71,31 +72,33 @@ def run_text_search(s: ServiceState, body: SearchIn) -> SearchOut:
         elif version is None:
             raise HTTPException(503, "no vectors published yet: materialize item_vectors first")
         found = text_search(
-            conn, s.lexical, body.text, lambda text: s.encoder.encode_texts([text])[0],
+            conn, s.lexical, body.text, lambda text: s.encode_texts([text])[0],
             k=body.k, mode=body.mode, filters=body.filters.as_dict(), against=body.against,
             understand_query=body.understand, ignore=body.ignore,
             lexical_weight=s.settings.fashion_search_lexical_weight,
         )  # fmt: skip
         return SearchOut(
-            plan=found.plan, model_version=version, results=with_images(conn, found.hits),
+            plan=found.plan, model_version=version, results=with_images(found.hits),
             understood=[u.__dict__ for u in found.understood], filters=found.filters,
             relaxed=found.relaxed,
         )  # fmt: skip
 
 
 @router.post("/search", response_model=SearchOut)
-def search_items(body: SearchIn, s: State) -> SearchOut:
+async def search_items(body: SearchIn, s: State) -> SearchOut:
     """Items for a text (hybrid by default: CLIP against item images or texts fused with BM25
     over titles and labels; vocabulary words become filters, returned as `understood`) or
     nearest to an item (CLIP or item tower vectors), among those matching the filters."""
     if body.text is not None:
-        return run_text_search(s, body)
-    return run_search(s, k=body.k, filters=body.filters, vectors=body.vectors,
-                      against=body.against, item_id=body.item_id)  # fmt: skip
+        return await run_in_threadpool(run_text_search, s, body)
+    return await run_in_threadpool(
+        run_search, s, k=body.k, filters=body.filters, vectors=body.vectors,
+        against=body.against, item_id=body.item_id,
+    )  # fmt: skip
 
 
 @router.post("/search/image", response_model=SearchOut)
-def search_by_image(
+async def search_by_image(
     file: Annotated[UploadFile, File()],
     s: State,
     k: Annotated[int, Query(ge=1, le=MAX_K)] = 10,
@@ -106,8 +109,12 @@ def search_by_image(
         parsed = Filters.model_validate(json.loads(filters))
     except ValueError as exc:
         raise HTTPException(422, f"filters: {exc}") from None
-    image = read_upload(file, s.settings.fashion_max_upload_bytes)
-    return run_search(s, k=k, filters=parsed, query=image_vectors(s, [image])[0])
+
+    def work() -> SearchOut:
+        image = read_upload(file, s.settings.fashion_max_upload_bytes)
+        return run_search(s, k=k, filters=parsed, query=image_vectors(s, [image])[0])
+
+    return await run_in_threadpool(work)
 
 
 @router.get("/vocabulary")
@@ -127,14 +134,16 @@ def get_item(item_id: str, s: State) -> dict:
 
 
 @router.get("/items/{item_id}/similar", response_model=SearchOut)
-def similar_items(
+async def similar_items(
     item_id: str,
     s: State,
     k: Annotated[int, Query(ge=1, le=MAX_K)] = 10,
     vectors: Literal["clip", "tower"] = "tower",
 ) -> SearchOut:
     """Items like this one: item tower vectors by default, or CLIP image vectors."""
-    return run_search(s, k=k, filters=Filters(), vectors=vectors, item_id=item_id)
+    return await run_in_threadpool(
+        run_search, s, k=k, filters=Filters(), vectors=vectors, item_id=item_id
+    )
 
 
 @router.get("/images/{key:path}")

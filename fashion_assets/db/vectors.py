@@ -247,6 +247,7 @@ class Hit:
     color: str
     gender: str
     distance: float | None
+    image_key: str  # "" when the item has left `items` since the table was built
 
 
 def _where(filters: Mapping[str, Iterable[str]] | None) -> tuple[sql.Composable, list[Any]]:
@@ -311,6 +312,19 @@ def search(
 _COLUMNS = sql.SQL("item_id, title, category, season, color, gender")
 
 
+def _hits(conn: psycopg.Connection, ranked: sql.Composable, params: Sequence[Any]) -> list[Hit]:
+    """Run `ranked` (a query for `_COLUMNS` and a distance `d`, in order) and return its rows
+    as hits with their items' image keys, joined in the same round trip."""
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT r.*, coalesce(i.image_key, '') FROM ({}) r LEFT JOIN items i USING (item_id) "
+            "ORDER BY r.d"
+        ).format(ranked),
+        params,
+    ).fetchall()
+    return [Hit(*r[:6], None if r[6] is None else float(r[6]), r[7]) for r in rows]
+
+
 def default_ef_search(k: int) -> int:
     """HNSW candidate list size for a top-k query (see bench/vector_search.py for the recall
     and latency behind the number; pgvector caps it at 1000)."""
@@ -331,26 +345,25 @@ def _hnsw(conn, table, column, where, params, query, k, ef_search: int) -> list[
         "set_config('hnsw.ef_search', %s, true)",
         [str(ef_search)],
     )
-    rows = conn.execute(
+    return _hits(
+        conn,
         sql.SQL(
-            "SELECT * FROM (SELECT {cols}, {col} <=> %s AS d FROM {live} WHERE {where} "
-            "ORDER BY {col} <=> %s LIMIT %s) s ORDER BY d"
+            "SELECT {cols}, {col} <=> %s AS d FROM {live} WHERE {where} "
+            "ORDER BY {col} <=> %s LIMIT %s"
         ).format(cols=_COLUMNS, col=column, live=table, where=where),
         [query, *params, query, k],
-    ).fetchall()
-    return [Hit(*r[:6], float(r[6])) for r in rows]
+    )
 
 
 def _exact(conn, table, column, where, params, query, k) -> list[Hit]:
-    rows = conn.execute(
+    return _hits(
+        conn,
         sql.SQL(
             "WITH c AS MATERIALIZED (SELECT {cols}, {col} AS v FROM {live} WHERE {where}) "
-            "SELECT item_id, title, category, season, color, gender, v <=> %s AS d FROM c "
-            "ORDER BY d LIMIT %s"
+            "SELECT {cols}, v <=> %s AS d FROM c ORDER BY d LIMIT %s"
         ).format(cols=_COLUMNS, col=column, live=table, where=where),
         [*params, query, k],
-    ).fetchall()
-    return [Hit(*r[:6], float(r[6])) for r in rows]
+    )
 
 
 def hits_by_id(
@@ -366,12 +379,9 @@ def hits_by_id(
     distance = sql.SQL("NULL::float8") if query is None else sql.SQL("{} <=> %s").format(
         sql.Identifier(column))  # fmt: skip
     params = ([] if query is None else [np.asarray(query, np.float32)]) + [list(item_ids)]
-    rows = conn.execute(
-        sql.SQL("SELECT {cols}, {d} FROM {live} WHERE item_id = ANY(%s)").format(
-            cols=_COLUMNS, d=distance, live=sql.Identifier(name)),
-        params,
-    ).fetchall()  # fmt: skip
-    found = {r[0]: Hit(*r[:6], None if r[6] is None else float(r[6])) for r in rows}
+    ranked = sql.SQL("SELECT {cols}, {d} AS d FROM {live} WHERE item_id = ANY(%s)").format(
+        cols=_COLUMNS, d=distance, live=sql.Identifier(name))  # fmt: skip
+    found = {h.item_id: h for h in _hits(conn, ranked, params)}
     return [found[i] for i in item_ids if i in found]
 
 
