@@ -58,9 +58,9 @@ def make_dev(tmp_path, ingest_env, s3_storage, runpod):
         wait_for_http(f"http://127.0.0.1:{port}/server_info", 180)
         yield f"http://127.0.0.1:{port}/graphql", log
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        os.killpg(proc.pid, signal.SIGTERM)  # idle, it is gone in about a second
         try:
-            proc.wait(30)
+            proc.wait(10)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()

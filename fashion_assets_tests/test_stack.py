@@ -121,11 +121,13 @@ def stack(tmp_path, pg_server_url):
         finally:
             for proc in procs:
                 proc.terminate()
+            deadline = time.monotonic() + 10  # one grace period for all three, then kill
             for proc in procs:
                 try:
-                    proc.wait(20)
+                    proc.wait(max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
                     proc.kill()
+                    proc.wait()
 
 
 @END_TO_END_TIMEOUT
