@@ -21,7 +21,6 @@ class TextBatcher:
         self._waiting: list[tuple[list[str], Future[np.ndarray]]] = []
         self._queue = threading.Lock()  # guards _waiting
         self._model = threading.Lock()  # held for one forward pass
-        self.passes = 0  # forward passes run, for tests and metrics
 
     @property
     def queued(self) -> int:
@@ -52,7 +51,6 @@ class TextBatcher:
         return taken
 
     def _run(self, batch: list[tuple[list[str], Future[np.ndarray]]]) -> None:
-        self.passes += 1
         try:
             vectors = self._encode([t for texts, _ in batch for t in texts])
         except BaseException as exc:  # every request in the pass gets the failure

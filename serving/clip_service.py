@@ -18,22 +18,24 @@ router = APIRouter(tags=["clip"])
 @router.post("/embed/text", response_model=EmbeddingsOut)
 async def embed_text(body: TextsIn, s: State) -> EmbeddingsOut:
     """CLIP text embeddings (L2-normalised), one per text."""
-    vectors = await run_in_threadpool(s.encode_texts, body.texts)
-    return EmbeddingsOut(model_version=s.encoder.version, dim=s.encoder.dim,
-                         embeddings=vectors.tolist())  # fmt: skip
+    return await run_in_threadpool(lambda: _embeddings(s, s.encode_texts(body.texts)))
 
 
 @router.post("/embed/image", response_model=EmbeddingsOut)
 async def embed_image(file: Annotated[UploadFile, File()], s: State) -> EmbeddingsOut:
     """The CLIP embedding of an uploaded image (JPEG, PNG, WebP or GIF)."""
 
-    def work() -> list:
+    def work() -> EmbeddingsOut:
         image = read_upload(file, s.settings.fashion_max_upload_bytes)
-        return image_vectors(s, [image]).tolist()
+        return _embeddings(s, image_vectors(s, [image]))
 
-    embeddings = await run_in_threadpool(work)
+    return await run_in_threadpool(work)
+
+
+def _embeddings(s: ServiceState, vectors) -> EmbeddingsOut:
+    # in the pool too: reading the encoder may load it (after a promoted model's swap)
     return EmbeddingsOut(model_version=s.encoder.version, dim=s.encoder.dim,
-                         embeddings=embeddings)  # fmt: skip
+                         embeddings=vectors.tolist())  # fmt: skip
 
 
 def image_vectors(s: ServiceState, images: list) -> torch.Tensor:
