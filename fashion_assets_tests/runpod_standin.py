@@ -2,7 +2,8 @@
 
 A "pod" is a local subprocess started with the pod's env, like a container: the training
 entrypoint by default, or a command chosen by image name ("crash": exits at once, so RunPod's
-restart policy restarts it; "hang": never finishes). When the process exits it is started again
+restart policy restarts it; "hang": never finishes; "busy": a job that never finishes under the
+entrypoint's watchdog). When the process exits it is started again
 (RunPod restarts containers), and uptime starts from zero.
 """
 
@@ -23,6 +24,12 @@ CAPACITY = "There are no longer any instances available with the requested speci
 COMMANDS = {
     "crash": [sys.executable, "-c", "import sys, time; time.sleep(0.3); sys.exit(1)"],
     "hang": [sys.executable, "-c", "import time; time.sleep(600)"],
+    "busy": [
+        sys.executable,
+        "-c",
+        "import time; from fashion_assets.training.entrypoint import "
+        "start_watchdog; start_watchdog(); time.sleep(600)",
+    ],
 }
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from fashion_assets.training.entrypoint import load_job
 from fashion_assets_tests.dagster_graphql import launch_run, query, wait_for_runs
 from fashion_assets_tests.helpers import END_TO_END_TIMEOUT, free_port, wait_for_http
 from fashion_assets_tests.pipeline import REPO, TINY_TOWER, materialize_ingest
@@ -40,6 +41,19 @@ def test_definitions_load_without_the_training_libraries():
     loaded = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True,
                             text=True, timeout=120, check=True)  # fmt: skip
     assert loaded.stdout.strip() == "[]", loaded.stdout + loaded.stderr
+
+
+def test_a_training_run_imports_only_its_own_job():
+    """A pod or a local run worker runs one job: the item tower's imports neither open_clip nor
+    transformers (seconds each, on every run)."""
+    probe = ("import sys; from fashion_assets.training.entrypoint import load_job; "
+             "load_job('item_tower'); print([m for m in ('open_clip', 'transformers', 'peft') "
+             "if m in sys.modules])")  # fmt: skip
+    loaded = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True,
+                            text=True, timeout=120, check=True)  # fmt: skip
+    assert loaded.stdout.strip() == "[]", loaded.stdout + loaded.stderr
+    with pytest.raises(ValueError, match=r"unknown training job 'clip'.*clip_finetune"):
+        load_job("clip")
 
 
 @pytest.fixture

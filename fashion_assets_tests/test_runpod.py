@@ -187,7 +187,7 @@ def test_cancelling_the_run_terminates_the_pod(s3_storage, runpod):
 def test_the_watchdog_ends_its_own_pod(runpod):
     """With the Dagster side gone, a pod past FASHION_MAX_RUNTIME_S terminates itself."""
     api = RunPodApi("test-key")
-    pod = api.create("orphan", "hang-free", A100, "SECURE", {"FASHION_MAX_RUNTIME_S": "1"}, 10)
+    pod = api.create("orphan", "busy", A100, "SECURE", {"FASHION_MAX_RUNTIME_S": "1"}, 10)
     deadline = time.monotonic() + 30
     while pod["id"] not in runpod.terminated and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -14,6 +14,7 @@ restarted and keep billing.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -34,13 +35,19 @@ from fashion_assets.storage import ObjectStore, S3ObjectStore, store_from_settin
 Job = Callable[[PipesContext, ObjectStore], dict[str, Any]]
 
 
-def _jobs() -> dict[str, Job]:
-    from .clip_job import run_clip_finetune
-    from .item_tower_job import run_item_tower
-    from .vlm_job import run_vlm_finetune
+#: Each job's module and function: a run imports only its own job's libraries (open_clip and
+#: transformers take seconds to import, and a pod or a run worker pays them on every run).
+JOBS = {"item_tower": ("item_tower_job", "run_item_tower"),
+        "vlm_finetune": ("vlm_job", "run_vlm_finetune"),
+        "clip_finetune": ("clip_job", "run_clip_finetune")}  # fmt: skip
 
-    return {"item_tower": run_item_tower, "vlm_finetune": run_vlm_finetune,
-            "clip_finetune": run_clip_finetune}  # fmt: skip
+
+def load_job(name: str) -> Job:
+    """The job called `name`, its module imported now; ValueError for a name no job has."""
+    if name not in JOBS:
+        raise ValueError(f"unknown training job {name!r}; known: {sorted(JOBS)}")
+    module, function = JOBS[name]
+    return getattr(importlib.import_module(f".{module}", __package__), function)
 
 
 def _pipes_io(store: ObjectStore) -> dict[str, Any]:
@@ -55,7 +62,12 @@ def _pipes_io(store: ObjectStore) -> dict[str, Any]:
     }
 
 
-def _end_pod_after(seconds: float) -> threading.Timer:
+def start_watchdog() -> threading.Timer | None:
+    """With FASHION_MAX_RUNTIME_S set, end this pod (then the process) when that time is up."""
+    if not os.environ.get("FASHION_MAX_RUNTIME_S"):
+        return None
+    seconds = float(os.environ["FASHION_MAX_RUNTIME_S"])
+
     def end() -> None:
         print(f"watchdog: {seconds:.0f} s passed, ending the pod", file=sys.stderr, flush=True)
         pod_id = os.environ.get("RUNPOD_POD_ID")
@@ -80,24 +92,20 @@ def done_key(output_prefix: str) -> str:
 
 def run(pipes: PipesContext, store: ObjectStore) -> None:
     """Run the job the extras name once: report a finished run's stored result instead."""
-    name = pipes.get_extra("job")
-    jobs = _jobs()
-    if name not in jobs:
-        raise ValueError(f"unknown training job {name!r}; known: {sorted(jobs)}")
+    job = load_job(pipes.get_extra("job"))
     done = done_key(pipes.get_extra("output_prefix"))
     if store.exists(done):
         pipes.log.info(f"{done} exists: this run finished before, reporting its result")
         metadata = json.loads(store.get(done))
     else:
-        metadata = jobs[name](pipes, store)
+        metadata = job(pipes, store)
         store.put(done, json.dumps(metadata).encode())
     pipes.report_asset_materialization(metadata=metadata)
 
 
 def main() -> int:
     """Open Pipes, run the job, report through Pipes."""
-    if os.environ.get("FASHION_MAX_RUNTIME_S"):
-        _end_pod_after(float(os.environ["FASHION_MAX_RUNTIME_S"]))
+    start_watchdog()
     store = store_from_settings(Settings())
     with open_dagster_pipes(**_pipes_io(store)) as pipes:
         run(pipes, store)
