@@ -140,8 +140,10 @@ def _kill_when(proc: subprocess.Popen, ready, timeout: float = 120) -> None:
     proc.wait()
 
 
-@END_TO_END_TIMEOUT  # four whole demo runs
+@END_TO_END_TIMEOUT  # three demo runs, one of them whole
 def test_a_run_killed_midway_and_rerun_ends_with_the_same_rows(ingest_env, tmp_path):
+    """`make demo` killed twice, then run to the end, leaves the rows of one clean run (that a
+    rerun of a finished partition changes nothing is test_materialize_..._changes_nothing)."""
     objects = Path(ingest_env["FASHION_HOME"]) / "objects"
     raw = objects / "assets" / "raw_items" / f"{PARTITION}.parquet"
     images = objects / "images"
@@ -157,9 +159,6 @@ def test_a_run_killed_midway_and_rerun_ends_with_the_same_rows(ingest_env, tmp_p
     ids, rejects = expected(240)
     state = table_state(ingest_env["DATABASE_URL"])
     assert set(state[0]) == ids and state[1] == rejects
-    rerun = _cli(ingest_env)
-    rerun.communicate(timeout=540)
-    assert table_state(ingest_env["DATABASE_URL"]) == state
 
 
 def test_s3_backend_through_a_custom_endpoint(ingest_env, s3_env, monkeypatch):
