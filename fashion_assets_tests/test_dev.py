@@ -96,7 +96,13 @@ def test_fresh_make_dev_automates_and_runs_one_gpu_step_at_a_time(make_dev, runp
     assert schedules == {"nightly_reembed": "RUNNING", "daily_crawl": "STOPPED"}
 
     assert materialize_ingest().success  # the catalogue the two training runs read
-    runs = [launch_run(graphql, "item_tower_job", TINY_TOWER) for _ in range(2)]  # together
+    # the pod is looked at every second, not every 10 s: the trainer's config for these runs
+    # (the launchpad's; given whole, as the README says, since Dagster takes no field from the
+    # variables once a resource has run config)
+    trainer = {"backend": "runpod", "runpod_image": "fashion-training:test",
+               "start_timeout_s": 120, "max_runtime_s": 300, "poll_s": 1}  # fmt: skip
+    config = {**TINY_TOWER, "resources": {"trainer": {"config": trainer}}}
+    runs = [launch_run(graphql, "item_tower_job", config) for _ in range(2)]  # together
     statuses = wait_for_runs(graphql, runs, 480)
     pod_logs = [(pod.exit_codes, "".join(pod.log[-40:])) for pod in runpod.created]
     assert set(statuses.values()) == {"SUCCESS"}, (statuses, log.read_text()[-3000:], pod_logs)
