@@ -26,10 +26,10 @@ TOWER = [item_tower_checkpoint, item_tower_serving, tower_vectors]
 #: that it accepts it on a tiny catalogue (the gate itself: test_itemtower_assets.py).
 TINY_TOWER = {"ops": {"item_tower_checkpoint": {"config": {
     "quick": True, "epochs": 2, "gate_tolerance": 1.0, "label_floor": 1.0}}}}  # fmt: skip
-#: CLIP tuned for a few epochs, with a gate relaxed so far that it accepts it (the gate
+#: CLIP tuned for two epochs, with a gate relaxed so far that it accepts it (the gate
 #: itself: test_embeddings.py).
 TINY_CLIP = {"ops": {"clip_finetune": {"config": {
-    "epochs": 10, "tolerance": 1.0, "label_floor": 1.0}}}}  # fmt: skip
+    "epochs": 2, "tolerance": 1.0, "label_floor": 1.0}}}}  # fmt: skip
 CLIP = [clip_finetune, clip_embeddings, item_vectors]
 EVERY_ASSET = [*INGEST, instruction_data, vlm_training_set, *CLIP, *TOWER, vlm_adapter]
 
