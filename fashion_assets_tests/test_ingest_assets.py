@@ -82,6 +82,9 @@ def test_definitions_show_assets_groups_checks_jobs_and_schedule():
     # every asset says what it is made of (the UI's kind tags)
     assert all(graph.get(key).kinds for key in graph.get_all_asset_keys())
     assert graph.get(dg.AssetKey("items_table")).kinds == {"postgres"}
+    # launched runs execute their steps in the run worker, not a process per step
+    assert {defs.resolve_job_def(job).executor_def.name for job in ("ingest_job", "daily_job",
+            "item_tower_job", "clip_job", "reembed_job")} == {"in_process"}  # fmt: skip
 
 
 def test_materialize_a_partition_then_rerun_changes_nothing(ingest_env):

@@ -55,3 +55,11 @@ def after_upstream(ignore: tuple[str, ...] = ()) -> dg.AutomationCondition:
     if ignore:
         condition = condition.ignore(dg.AssetSelection.assets(*ignore))
     return condition.with_label("after new upstream data")
+
+
+@dg.definitions
+def executor() -> dg.Definitions:
+    """Every job runs its steps one after another inside the run worker (Dagster's in-process
+    executor): the jobs are short chains whose heavy work already runs in a training process or
+    a pod, and a process per step loads the definitions again (about 3 s each here)."""
+    return dg.Definitions(executor=dg.in_process_executor)
