@@ -56,14 +56,20 @@ def test_a_training_run_imports_only_its_own_job():
         load_job("clip")
 
 
+#: The trainer `make dev` is started with (as variables) and its runs are given (as run config).
+TRAINER = {"backend": "runpod", "runpod_image": "fashion-training:test", "start_timeout_s": 120,
+           "max_runtime_s": 300}  # fmt: skip
+
+
 @pytest.fixture
 def make_dev(tmp_path, ingest_env, s3_storage, runpod):
     """`make dev` on a free port with a DAGSTER_HOME it has not seen (make copies the instance
     config in), training on the RunPod stand-in."""
     port = free_port()
-    env = {**os.environ, "DEV_PORT": str(port), "FASHION_TRAINING_BACKEND": "runpod",
-           "FASHION_RUNPOD_IMAGE": "fashion-training:test",
-           "FASHION_RUNPOD_START_TIMEOUT_S": "120", "FASHION_RUNPOD_MAX_RUNTIME_S": "300"}  # fmt: skip
+    env = {**os.environ, "DEV_PORT": str(port), "FASHION_TRAINING_BACKEND": TRAINER["backend"],
+           "FASHION_RUNPOD_IMAGE": TRAINER["runpod_image"],
+           "FASHION_RUNPOD_START_TIMEOUT_S": str(TRAINER["start_timeout_s"]),
+           "FASHION_RUNPOD_MAX_RUNTIME_S": str(TRAINER["max_runtime_s"])}  # fmt: skip
     log = tmp_path / "dev.log"
     with log.open("w") as out:
         proc = subprocess.Popen(["make", "dev"], cwd=REPO, env=env, stdout=out,
@@ -99,9 +105,7 @@ def test_fresh_make_dev_automates_and_runs_one_gpu_step_at_a_time(make_dev, runp
     # the pod is looked at every second, not every 10 s: the trainer's config for these runs
     # (the launchpad's; given whole, as the README says, since Dagster takes no field from the
     # variables once a resource has run config)
-    trainer = {"backend": "runpod", "runpod_image": "fashion-training:test",
-               "start_timeout_s": 120, "max_runtime_s": 300, "poll_s": 1}  # fmt: skip
-    config = {**TINY_TOWER, "resources": {"trainer": {"config": trainer}}}
+    config = {**TINY_TOWER, "resources": {"trainer": {"config": {**TRAINER, "poll_s": 1}}}}
     runs = [launch_run(graphql, "item_tower_job", config) for _ in range(2)]  # together
     statuses = wait_for_runs(graphql, runs, 480)
     pod_logs = [(pod.exit_codes, "".join(pod.log[-40:])) for pod in runpod.created]

@@ -62,10 +62,10 @@ def _pipes_io(store: ObjectStore) -> dict[str, Any]:
     }
 
 
-def start_watchdog() -> threading.Timer | None:
+def start_watchdog() -> None:
     """With FASHION_MAX_RUNTIME_S set, end this pod (then the process) when that time is up."""
     if not os.environ.get("FASHION_MAX_RUNTIME_S"):
-        return None
+        return
     seconds = float(os.environ["FASHION_MAX_RUNTIME_S"])
 
     def end() -> None:
@@ -82,7 +82,6 @@ def start_watchdog() -> threading.Timer | None:
     timer = threading.Timer(seconds, end)
     timer.daemon = True
     timer.start()
-    return timer
 
 
 def done_key(output_prefix: str) -> str:
