@@ -10,6 +10,8 @@ UV_VERSION := 0.13.9
 UV := $(CURDIR)/.tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 DEV_PORT ?= 3000
+# pytest-xdist workers for make test (a module per worker at a time: see conftest.py)
+TEST_WORKERS ?= 2
 # dg finds the project's .venv; saying it is the active one silences its mismatch warning
 DG := VIRTUAL_ENV=$(CURDIR)/$(VENV) $(VENV)/bin/dg
 
@@ -49,7 +51,7 @@ demo: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 test: $(STAMP) browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
