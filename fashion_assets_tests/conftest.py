@@ -15,7 +15,7 @@ from fashion_assets_tests.helpers import free_port, fresh_database, unique_name
 from fashion_assets_tests.runpod_standin import RunPodStandIn
 
 
-def pytest_configure(config: pytest.Config) -> None:
+def pytest_configure() -> None:
     """On a pytest-xdist worker, torch (here and in the processes the tests start) runs one
     thread: two workers each with an OpenMP team as wide as the machine spin against each
     other (seen on two cores: tests 2 to 4x slower when two training steps met, the suite
