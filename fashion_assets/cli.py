@@ -102,9 +102,11 @@ def tower_table(evaluation: dict[str, dict[str, float]]) -> list[str]:
     from fashion_assets.itemtower.config import BASELINES, GATE_KEYS, GATE_METRIC
 
     models = ["h", *(name for name in BASELINES if name in evaluation)]
-    rows = [f"  {'':<14}" + "".join(f"{m:>18}" for m in models)]
+    rows = [f"  {'':<20}" + "".join(f"{m:>18}" for m in models)]
     for key in (*GATE_KEYS, GATE_METRIC):
-        rows.append(f"  {key:<14}" + "".join(f"{evaluation[m][key]:>18.3f}" for m in models))
+        cells = (evaluation[m].get(key) for m in models)  # an older checkpoint lacks new keys
+        rows.append(f"  {key:<20}" + "".join(f"{'-' if v is None else f'{v:.3f}':>18}"
+                                              for v in cells))  # fmt: skip
     return rows
 
 
@@ -151,7 +153,9 @@ def summary(settings: Settings) -> str:
             f"item tower serving {store.uri(serving['checkpoint'])}, on "
             f"{metrics['eval_items']} held-out items:",
             *tower_table(metrics["evaluation"]),
-        ]
+            *(f"  no model could lead {name} on every gate label by more than {room:+.3f} here"
+              for name, room in metrics.get("label_headroom", {}).items()),
+        ]  # fmt: skip
     return "\n".join([
         f"items in PostgreSQL: {items} across {categories} categories ({redact(postgres.url())})",
         "rejected: " + (", ".join(f"{r} {n}" for r, n in reasons) or "none"),

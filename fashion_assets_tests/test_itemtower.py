@@ -30,6 +30,7 @@ from fashion_assets.itemtower.evaluate import (
     metrics_table,
 )
 from fashion_assets.itemtower.gate import gate
+from fashion_assets.itemtower.headroom import label_headroom
 from fashion_assets.itemtower.model import serve
 from fashion_assets.itemtower.registry import promote, serving_checkpoint
 from fashion_assets.itemtower.title_tokenizer import (
@@ -37,7 +38,15 @@ from fashion_assets.itemtower.title_tokenizer import (
     tokenizer_version,
     train_title_tokenizer,
 )
-from fashion_assets.itemtower.tokens import ATTRIBUTE_IDS, MASK, PAD, UNK, item_tokens
+from fashion_assets.itemtower.tokens import (
+    ATTRIBUTE_IDS,
+    MASK,
+    MISSABLE,
+    MISSABLE_IDS,
+    PAD,
+    UNK,
+    item_tokens,
+)
 from fashion_assets.itemtower.train import (
     TowerLoss,
     contrastive_loss,
@@ -100,6 +109,27 @@ def test_two_views_hide_tokens_but_keep_the_category_and_are_reproducible():
                 assert all(t in (o, MASK) for t, o in zip(group, original, strict=True))
     data.epoch = 1
     assert [data[i] for i in range(len(items))] != samples
+
+
+def test_label_dropout_hides_a_whole_label_as_a_page_that_lacks_it():
+    tokenizer = train_title_tokenizer([str(r["title"]) for r in ROWS], 800)
+    items = tokenize_rows(ROWS[:50], tokenizer, TINY)
+    missable = frozenset().union(*MISSABLE_IDS.values())
+    always = SimCSERecSysDataset(items, attr_dropout=0.0, title_mask=0.0, label_dropout=1.0)
+    never = SimCSERecSysDataset(items, attr_dropout=0.0, title_mask=0.0, label_dropout=0.0)
+    for index, item in enumerate(items):
+        hidden, _, _ = always[index]
+        assert not missable & {*hidden[0], *hidden[1]} and hidden[2] == item.title
+        assert [t for t in (*item.std, *item.re) if t not in missable] == [
+            t for t in (*hidden[0], *hidden[1]) if t != MASK
+        ]  # the rest of the item is all there
+        assert never[index][0] == plain_view(item)
+    half = SimCSERecSysDataset(items, attr_dropout=0.0, title_mask=0.0, label_dropout=0.5)
+    views = [v for i in range(len(items)) for v in half[i][:2]]
+    gone = [any(t in ids for t in (*item.std, *item.re)) and not ids & {*v[0], *v[1]}
+            for item, v in zip([i for i in items for _ in (0, 1)], views, strict=True)
+            for ids in MISSABLE_IDS.values()]  # fmt: skip
+    assert 0.3 < sum(gone) / len(gone) < 0.7  # each label on its own, about half the time
 
 
 def test_collate_pads_and_masks_each_group_row_aligned():
@@ -183,12 +213,58 @@ def test_metrics_reward_views_that_agree():
     base = rng.normal(size=(40, 16)).astype(np.float32)
     base[::2, 0] += 10  # category a points one way, b another
     base[1::2, 1] += 10
-    same = embedding_metrics(base, base, base, base, base, rows, rows)
-    noisy = embedding_metrics(base, rng.normal(size=(40, 16)), base, base, base, rows, rows)
+    missing = {label: base for label in MISSABLE}
+    same = embedding_metrics(base, base, base, base, base, rows, rows, missing=missing)
+    noisy = embedding_metrics(base, rng.normal(size=(40, 16)), base, base, base, rows, rows,
+                              missing=missing)  # fmt: skip
     assert same["recall@1"] == 1.0 and same["alignment"] < 1e-9
     assert noisy["recall@1"] < 0.5 < same["recall@1"] and noisy["alignment"] > same["alignment"]
     assert same["category_p@10"] > 0.9 and same["season_p@10"] == 1.0
     assert same["knn_probe_category"] > 0.9 and same["linear_probe_category"] > 0.9
+
+
+def test_missing_label_precision_asks_whether_neighbours_survive_a_hidden_label():
+    rng = np.random.default_rng(1)
+    rows = [{"category": "a", "season": "winter", "gender": "male", "color": c}
+            for c in ["Red", "Blue"] * 20]  # fmt: skip
+    plain = rng.normal(size=(40, 16)).astype(np.float32)
+    plain[::2, 0] += 10  # the colour points one way or the other
+    plain[1::2, 1] += 10
+    lost = rng.normal(size=(40, 16)).astype(np.float32)  # hiding the colour lost everything
+    others = {"gender": plain, "season": plain}
+    kept = embedding_metrics(plain, plain, plain, plain, plain, rows, rows,
+                             missing={**others, "color": plain})  # fmt: skip
+    blind = embedding_metrics(plain, plain, plain, plain, plain, rows, rows,
+                              missing={**others, "color": lost})  # fmt: skip
+    assert kept["color_missing_p@10"] == kept["color_p@10"] == 1.0
+    assert blind["color_missing_p@10"] < 0.8 and blind["color_p@10"] == 1.0
+    assert blind["score"] < kept["score"]  # the score counts what a missing label costs
+
+
+def test_label_headroom_bounds_what_any_neighbours_could_reach():
+    # the query shares colour with ten items and season with ten others, never both: ten
+    # neighbours can split their precision between the labels but not raise both
+    rows = [{"color": "Red", "season": "winter"}]
+    rows += [{"color": "Red", "season": "summer"}] * 10 + [
+        {"color": "Blue", "season": "winter"}
+    ] * 10
+    labels = ("color", "season")
+    assert label_headroom(
+        rows, 1, {"color_p@10": 0.5, "season_p@10": 0.5}, labels
+    ) == pytest.approx(0)
+    assert label_headroom(
+        rows, 1, {"color_p@10": 0.3, "season_p@10": 0.3}, labels
+    ) == pytest.approx(0.2)
+    assert label_headroom(
+        rows, 1, {"color_p@10": 0.9, "season_p@10": 0.3}, labels
+    ) == pytest.approx(-0.1)
+    # a third kind sharing both: all ten neighbours can then match both labels
+    both = rows + [{"color": "Red", "season": "winter"}] * 10
+    assert label_headroom(
+        both, 1, {"color_p@10": 0.5, "season_p@10": 0.5}, labels
+    ) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="queries"):
+        label_headroom(rows, 0, {}, labels)
 
 
 def test_evaluation_scores_h_z_and_the_tfidf_baseline(trained):
@@ -204,9 +280,13 @@ def test_evaluation_scores_h_z_and_the_tfidf_baseline(trained):
         assert 0 < metrics["mrr"] <= 1 and metrics["score"] == aggregate(metrics)
         assert metrics["uniformity"] <= 0 and set(metrics) >= {"score", "linear_probe_category"}
         assert set(metrics) >= set(GATE_KEYS) | {"category_specification_p@10"}
-    assert results["h"] != results["z"]
-    # the attribute baseline sees only attributes, the title one only titles
-    assert results["tfidf_attributes"] != results["tfidf_title"] != results["tfidf"]
+    # a hidden attribute token changes nothing for the title baseline, which never reads it,
+    # and costs the attribute baseline the colour it matched on
+    for label in MISSABLE:
+        title = results["tfidf_title"]
+        assert title[f"{label}_missing_p@10"] == title[f"{label}_p@10"]
+    attributes = results["tfidf_attributes"]
+    assert attributes["color_missing_p@10"] < attributes["color_p@10"] / 2
     table = metrics_table(results)
     assert {"metric", "h", "tfidf_title"} <= set(table[0]) and len(table) >= len(GATE_KEYS)
 

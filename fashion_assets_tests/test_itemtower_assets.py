@@ -15,7 +15,7 @@ from fashion_assets.defs.itemtower import item_tower_serving
 from fashion_assets.defs.resources import build_resources
 from fashion_assets.defs.sensors import item_tower_retrain
 from fashion_assets.itemtower.checkpoint import load_tower
-from fashion_assets.itemtower.config import BASELINES
+from fashion_assets.itemtower.config import BASELINES, GATE_LABELS
 from fashion_assets.itemtower.registry import serving_checkpoint
 from fashion_assets.settings import Settings
 from fashion_assets_tests.pipeline import TINY_TOWER, TOWER, materialize, materialize_ingest
@@ -57,6 +57,13 @@ def test_training_gate_serving_pointer_and_tower_vectors(ingest_env):
     assert "mrr" in meta["evaluation"].value and "tfidf_attributes" in meta["evaluation"].value
     metrics = json.loads(store.get(f"{checkpoint}/metrics.json"))
     assert set(metrics["evaluation"]) == {"h", "z", *BASELINES} and metrics["champion"] is None
+    assert "color_missing_p@10" in meta["evaluation"].value
+    # how far any model could lead each baseline on every label: never past a perfect score
+    headroom = meta["label_headroom"].value
+    assert set(headroom) == set(BASELINES) == set(metrics["label_headroom"])
+    for name, room in headroom.items():
+        best = max(metrics["evaluation"][name][f"{label}_p@10"] for label in GATE_LABELS)
+        assert -1 <= room <= 1 - best + 1e-9  # no label's precision can pass 1
 
     # pth1 (+ the final normalisation) reproduces what pgvector serves, exactly
     tower = load_tower(store, checkpoint)

@@ -120,6 +120,8 @@ def item_tower_checkpoint(
             **(remote.metadata or {}),
             ITEMS_CUTOFF: cutoff.isoformat(),
             "evaluation": md_table(pd.DataFrame(metrics_table(evaluation)), rows=50),
+            # the most any model could lead each baseline by on every gate label at once
+            "label_headroom": dg.MetadataValue.json(metrics["label_headroom"]),
             "loss_curve": dg.MetadataValue.md(
                 f"![loss](data:image/png;base64,{base64.b64encode(png).decode()})"
             ),

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import torch
 from torch.utils.data import Dataset
 
-from .tokens import MASK, PAD, ItemTokens
+from .tokens import MASK, MISSABLE_IDS, PAD, ItemTokens
 
 View = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]
 
@@ -41,13 +41,29 @@ def _mask(ids: Sequence[int], p: float, rng: random.Random, keep_first: bool) ->
     )
 
 
-def make_view(item: ItemTokens, attr_dropout: float, title_mask: float, rng: random.Random) -> View:
-    """One augmented view of an item."""
+def hide(view: View, ids: frozenset[int]) -> View:
+    """The view with the attribute tokens `ids` masked (the title stays as it is)."""
+    std, re_, title = view
     return (
+        tuple(MASK if t in ids else t for t in std),
+        tuple(MASK if t in ids else t for t in re_),
+        title,
+    )
+
+
+def make_view(item: ItemTokens, attr_dropout: float, title_mask: float, rng: random.Random,
+              label_dropout: float = 0.0) -> View:  # fmt: skip
+    """One augmented view of an item; with `label_dropout`, each MISSABLE label (gender,
+    colour, season) is hidden whole with that chance, as on a page that does not state it."""
+    view = (
         _mask(item.std, attr_dropout, rng, keep_first=True),
         _mask(item.re, attr_dropout, rng, keep_first=False),
         _mask(item.title, title_mask, rng, keep_first=False),
     )
+    if label_dropout:
+        hidden = [ids for ids in MISSABLE_IDS.values() if rng.random() < label_dropout]
+        view = hide(view, frozenset().union(*hidden))
+    return view
 
 
 def plain_view(item: ItemTokens) -> View:
@@ -61,10 +77,11 @@ class SimCSERecSysDataset(Dataset):
     the item's labels for the loss."""
 
     def __init__(self, items: Sequence[ItemTokens], attr_dropout: float, title_mask: float,
-                 seed: int = 0):  # fmt: skip
+                 seed: int = 0, label_dropout: float = 0.0):  # fmt: skip
         self.items = list(items)
         self.attr_dropout = attr_dropout
         self.title_mask = title_mask
+        self.label_dropout = label_dropout
         self.seed = seed
         self.epoch = 0
 
@@ -75,8 +92,8 @@ class SimCSERecSysDataset(Dataset):
         rng = random.Random(f"{self.seed}:{self.epoch}:{index}")
         item = self.items[index]
         return (
-            make_view(item, self.attr_dropout, self.title_mask, rng),
-            make_view(item, self.attr_dropout, self.title_mask, rng),
+            make_view(item, self.attr_dropout, self.title_mask, rng, self.label_dropout),
+            make_view(item, self.attr_dropout, self.title_mask, rng, self.label_dropout),
             index,
         )
 

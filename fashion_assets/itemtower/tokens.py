@@ -29,6 +29,19 @@ ATTRIBUTE_IDS: Mapping[str, int] = {
 }
 
 
+#: Labels a shop's page may lack (the cleaning step requires a category, never these).
+MISSABLE = ("gender", "color", "season")
+
+
+def field_ids(fields: Sequence[str]) -> frozenset[int]:
+    """Ids of every `field=value` token of these fields."""
+    return frozenset(i for t, i in ATTRIBUTE_IDS.items() if t.split("=")[0] in fields)
+
+
+#: field -> its token ids, for each MISSABLE label
+MISSABLE_IDS: Mapping[str, frozenset[int]] = {label: field_ids((label,)) for label in MISSABLE}
+
+
 @dataclass(frozen=True)
 class ItemTokens:
     """One item's token ids, ready for a view to be drawn from."""

@@ -160,7 +160,8 @@ def train(
     )
     items = tokenize_rows(train_rows, tokenizer, config)
     labels = loss_labels(train_rows, items)
-    dataset = SimCSERecSysDataset(items, config.attr_dropout, config.title_mask, config.seed)
+    dataset = SimCSERecSysDataset(items, config.attr_dropout, config.title_mask, config.seed,
+                                  config.label_dropout)  # fmt: skip
     batch_size = min(config.batch_size, len(dataset))
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, collate_fn=collate,
                         generator=generator, drop_last=True)  # fmt: skip
