@@ -29,7 +29,7 @@ ATTRIBUTE_IDS: Mapping[str, int] = {
 }
 
 
-#: Labels a shop's page may lack (the cleaning step requires a category, never these).
+#: Labels a shop's page may lack (the cleaning step requires a category but none of these).
 MISSABLE = ("gender", "color", "season")
 
 
