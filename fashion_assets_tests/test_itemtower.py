@@ -280,6 +280,9 @@ def test_evaluation_scores_h_z_and_the_tfidf_baseline(trained):
         assert 0 < metrics["mrr"] <= 1 and metrics["score"] == aggregate(metrics)
         assert metrics["uniformity"] <= 0 and set(metrics) >= {"score", "linear_probe_category"}
         assert set(metrics) >= set(GATE_KEYS) | {"category_specification_p@10"}
+    assert results["h"] != results["z"]
+    # the attribute baseline sees only attributes, the title one only titles
+    assert results["tfidf_attributes"] != results["tfidf_title"] != results["tfidf"]
     # a hidden attribute token changes nothing for the title baseline, which never reads it,
     # and costs the attribute baseline the colour it matched on
     for label in MISSABLE:
