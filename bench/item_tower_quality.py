@@ -25,12 +25,12 @@ from fashion_assets.crawl.sources import SourceSpec, run_source
 from fashion_assets.itemtower.config import BASELINES, GATE_KEYS, GATE_LABELS, QUICK, TowerConfig
 from fashion_assets.itemtower.evaluate import (
     EvalSet,
+    baseline_headroom,
     evaluate_baselines,
     evaluate_tower,
     metrics_table,
 )
 from fashion_assets.itemtower.gate import gate
-from fashion_assets.itemtower.headroom import label_headroom
 from fashion_assets.itemtower.train import split_rows, train
 from fashion_assets.preprocess.clean import clean
 from fashion_assets.storage import LocalObjectStore
@@ -87,10 +87,8 @@ def main() -> None:
     decision = gate(results["h"], None, {b: results[b] for b in BASELINES}, metric="score",
                     labels=GATE_KEYS, tolerance=0.01, label_floor=0.05)  # fmt: skip
     print(f"gate: {'pass' if decision.passed else 'refuse'} ({decision.reason})")
-    for name in BASELINES:
+    for name, room in baseline_headroom(results, eval_set).items():
         ahead = [k for k in GATE_KEYS if results["h"][k] > results[name][k]]
-        room = label_headroom([*eval_set.rows, *eval_set.probe_rows], len(held_out),
-                              results[name], GATE_LABELS)  # fmt: skip
         print(f"h ahead of {name} on {len(ahead)}/{len(GATE_KEYS)}: {', '.join(ahead)}; "
               f"no model could lead it on all of {', '.join(GATE_LABELS)} by more than "
               f"{room:+.4f} (label headroom)")  # fmt: skip

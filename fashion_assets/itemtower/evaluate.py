@@ -36,6 +36,7 @@ from tokenizers import Tokenizer
 
 from .config import BASELINES, GATE_KEYS, GATE_LABELS, TowerConfig
 from .dataset import View, collate_views, hide, make_view, plain_view
+from .headroom import label_headroom
 from .model import ProjectionHead, TowerBody, serve
 from .tokens import ATTRIBUTE_IDS, MASK, MISSABLE_IDS, ItemTokens, field_ids
 from .train import tokenize_rows
@@ -269,6 +270,16 @@ def evaluate_baselines(
     """Every TF-IDF baseline, by name."""
     return {name: evaluate_tfidf(tokenizer, config, eval_set, parts)
             for name, parts in BASELINES.items()}  # fmt: skip
+
+
+def baseline_headroom(
+    results: Mapping[str, Mapping[str, float]], eval_set: EvalSet
+) -> dict[str, float]:
+    """Per TF-IDF baseline in `results`: how far any model could lead it on every gate label
+    at once, over the evaluation's gallery (headroom.label_headroom)."""
+    gallery = [*eval_set.rows, *eval_set.probe_rows]
+    return {name: label_headroom(gallery, len(eval_set.rows), results[name], GATE_LABELS)
+            for name in BASELINES if name in results}  # fmt: skip
 
 
 def metrics_table(results: Mapping[str, Mapping[str, float]]) -> list[dict[str, Any]]:

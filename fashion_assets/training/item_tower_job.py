@@ -8,9 +8,13 @@ import torch
 from dagster_pipes import PipesContext
 
 from fashion_assets.itemtower.checkpoint import IncompatibleCheckpoint, load_tower, save_checkpoint
-from fashion_assets.itemtower.config import BASELINES, GATE_LABELS, TowerConfig
-from fashion_assets.itemtower.evaluate import EvalSet, evaluate_baselines, evaluate_tower
-from fashion_assets.itemtower.headroom import label_headroom
+from fashion_assets.itemtower.config import TowerConfig
+from fashion_assets.itemtower.evaluate import (
+    EvalSet,
+    baseline_headroom,
+    evaluate_baselines,
+    evaluate_tower,
+)
 from fashion_assets.itemtower.train import split_rows, train
 from fashion_assets.storage import ObjectStore
 from fashion_assets.storage.parquet import read_parquet
@@ -52,9 +56,6 @@ def run_item_tower(pipes: PipesContext, store: ObjectStore) -> dict[str, Any]:
     results = evaluate_tower(trained.body, trained.norm, trained.head, trained.tokenizer, config,
                              eval_set, device)  # fmt: skip
     results.update(evaluate_baselines(trained.tokenizer, config, eval_set))
-    headroom = {name: label_headroom([*eval_set.rows, *eval_set.probe_rows], len(held_out),
-                                     results[name], GATE_LABELS)
-                for name in BASELINES}  # fmt: skip
     champion, champion_note = extras.get("champion"), None
     if champion:
         try:
@@ -75,7 +76,7 @@ def run_item_tower(pipes: PipesContext, store: ObjectStore) -> dict[str, Any]:
         "epoch_losses": trained.epoch_losses,
         "step_losses": trained.step_losses,
         "evaluation": results,
-        "label_headroom": headroom,
+        "label_headroom": baseline_headroom(results, eval_set),
         "champion": champion,
         "champion_note": champion_note,
         "peak_gpu_memory_mb": (
