@@ -153,7 +153,7 @@ def _queries(conn, args, rng, vectors: np.ndarray, colors: np.ndarray, ef: int) 
             q = _vectors(rng, 1, args.dim, args.data)[0]
             truth = {f"v:{i:07d}" for i in idx[np.argsort(-(vectors[idx] @ q))[:10]]}
             start = time.perf_counter()
-            hits, plan = search(conn, q, 10, {"color": [color]} if color else None,
+            hits, plan, _ = search(conn, q, 10, {"color": [color]} if color else None,
                                 ef_search=ef or None)  # fmt: skip
             lat.append(time.perf_counter() - start)
             plans.add(plan)

@@ -89,7 +89,7 @@ def sample_search(
         towers = conn.execute("SELECT 1 FROM vector_tables WHERE name = 'tower_vectors'")
         similar = []
         if towers.fetchone():
-            similar, _ = search(conn, item_vector(conn, first[0], "tower"), k=3, against="tower",
+            similar, _, _ = search(conn, item_vector(conn, first[0], "tower"), k=3, against="tower",
                                 exclude=first[0])  # fmt: skip
     if similar:
         lines += [f"similar to {first[0]} {first[1]} (item tower):",

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     fashion_serving_threads: int = Field(
         1, ge=1, description="torch threads per model pass in `python -m serving`."
     )
+    fashion_serving_access_log: bool = Field(
+        False, description="A log line per request in `python -m serving` (uvicorn's access log)."
+    )
     fashion_vlm_url: str = Field(
         "", description="OpenAI-compatible base URL the RAG service asks; empty = rule writer."
     )

@@ -134,8 +134,9 @@ def test_filtered_search_returns_k_rows_with_high_recall(vector_db, color, force
             query /= np.linalg.norm(query)
             filters = {"color": [color]} if color else None
             limits = {"exact_rows": 0, "exact_share": 0.0} if force_hnsw else {}
-            hits, plan = search(conn, query, k=k, filters=filters, **limits)
+            hits, plan, version = search(conn, query, k=k, filters=filters, **limits)
             plans.add(plan)
+            assert version == "synthetic"  # the searched table's model, read with its size
             assert len(hits) == min(k, matching)
             assert all(h.color == color for h in hits if color)
             assert [h.distance for h in hits] == sorted(h.distance for h in hits)
@@ -166,6 +167,8 @@ def test_incremental_embedding_encodes_only_what_changed(encoder, database_url, 
     with connect(database_url) as conn:
         migrate(conn)
         upsert_items(conn, rows, "2026-11-01")
+        # before the first build a search finds nothing and names no model
+        assert search(conn, np.ones(encoder.dim, np.float32)) == ([], "none", None)
 
         def run() -> int:
             pending = stale_items(conn, encoder.version)
@@ -184,7 +187,7 @@ def test_incremental_embedding_encodes_only_what_changed(encoder, database_url, 
         assert run() == 1 and encoder.calls["images"] == calls["images"] + 1
         done = publish(conn, encoder.version, encoder.dim)
         assert (done.mode, done.rows, done.changed) == ("updated", 30, 2)
-        hits, _ = search(conn, item_vector(conn, "s:000003", "text"), k=1, against="text")
+        hits, _, _ = search(conn, item_vector(conn, "s:000003", "text"), k=1, against="text")
         assert hits[0].item_id == "s:000003" and hits[0].title == "renamed"
 
 

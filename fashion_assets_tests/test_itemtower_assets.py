@@ -72,14 +72,14 @@ def test_training_gate_serving_pointer_and_tower_vectors(ingest_env):
         expected = tower.encode(rows)
         for i in (0, len(rows) // 2, len(rows) - 1):
             assert np.array_equal(item_vector(conn, rows[i]["item_id"], "tower"), expected[i])
-        hits, _ = search(
+        hits, _, searched = search(
             conn, expected[0], k=3, against="tower", filters={"season": [rows[0]["season"]]}
         )
         assert hits[0].item_id == rows[0]["item_id"]
         version = conn.execute(
             "SELECT model_version FROM vector_tables WHERE name = 'tower_vectors'"
         ).fetchone()[0]
-    assert version == tower.version
+    assert searched == version == tower.version
 
     # a weakened challenger fails the blocking check against the champion: nothing moves
     second = materialize(TOWER, instance=instance, run_config=_config(epochs=1),

@@ -27,7 +27,10 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"serving {', '.join(services)} on http://{args.host}:{args.port} (docs: /docs)", flush=True
     )
-    uvicorn.run(create_app(services, settings), host=args.host, port=args.port, log_level="info")
+    # No access log by default (as gunicorn): a line per request is CPU on the request path
+    # (bench/search_api.py); the proxy in front of the service usually keeps that log.
+    uvicorn.run(create_app(services, settings), host=args.host, port=args.port, log_level="info",
+                access_log=settings.fashion_serving_access_log)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import torch
 from fastapi import APIRouter, File, UploadFile
-from fastapi.concurrency import run_in_threadpool
 
 from .schemas import EmbeddingsOut, TextsIn
 from .state import ServiceState, State
@@ -18,7 +17,7 @@ router = APIRouter(tags=["clip"])
 @router.post("/embed/text", response_model=EmbeddingsOut)
 async def embed_text(body: TextsIn, s: State) -> EmbeddingsOut:
     """CLIP text embeddings (L2-normalised), one per text."""
-    return await run_in_threadpool(lambda: _embeddings(s, s.encode_texts(body.texts)))
+    return await s.run(lambda: _embeddings(s, s.encode_texts(body.texts)))
 
 
 @router.post("/embed/image", response_model=EmbeddingsOut)
@@ -29,7 +28,7 @@ async def embed_image(file: Annotated[UploadFile, File()], s: State) -> Embeddin
         image = read_upload(file, s.settings.fashion_max_upload_bytes)
         return _embeddings(s, image_vectors(s, [image]))
 
-    return await run_in_threadpool(work)
+    return await s.run(work)
 
 
 def _embeddings(s: ServiceState, vectors) -> EmbeddingsOut:

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import httpx
 from fastapi import APIRouter, HTTPException
-from fastapi.concurrency import run_in_threadpool
 
 from fashion_assets.catalog.vocabulary import GENDERS
-from fashion_assets.db.vectors import item_vector, search
+from fashion_assets.db.vectors import Ranked, item_vector, search
 from fashion_assets.instructions.generator import styling_text
 from fashion_assets.instructions.styling import (
     COMPLEMENTS,
@@ -23,6 +22,7 @@ from .clip_service import image_vectors
 from .schemas import Hit, RecommendIn, RecommendOut
 from .state import ServiceState, State
 from .uploads import decode_data_uri
+from .vector_service import with_live_model
 
 router = APIRouter(tags=["rag"])
 CANDIDATES = 12  # nearest items considered per complementary slot
@@ -34,13 +34,15 @@ def _anchor(s: ServiceState, conn, body: RecommendIn) -> dict:
         if item is None:
             raise HTTPException(404, f"unknown item {body.item_id!r}")
         return item
-    if body.text is not None:
-        query = s.encode_texts([body.text])[0]
-    else:
-        query = image_vectors(
-            s, [decode_data_uri(body.image, s.settings.fashion_max_upload_bytes)]
-        )[0]
-    hits, _ = search(conn, query, k=1)
+    image = None
+    if body.text is None:
+        image = decode_data_uri(body.image, s.settings.fashion_max_upload_bytes)
+
+    def best_match() -> Ranked:
+        query = s.encode_texts([body.text])[0] if image is None else image_vectors(s, [image])[0]
+        return search(conn, query, k=1)
+
+    hits = with_live_model(s, best_match).hits
     if not hits:
         raise HTTPException(503, "no vectors published yet: materialize item_vectors first")
     return item_details(conn, hits[0].item_id)
@@ -55,7 +57,7 @@ def retrieve(conn, anchor: dict) -> list[Hit]:
         filters = {"category": list(slot), "season": [anchor["season"]],
                    "age_group": [anchor["age_group"]],
                    "gender": [g for g in GENDERS if gender_ok(wearer, g)]}  # fmt: skip
-        hits, _ = search(conn, query, k=CANDIDATES, filters=filters, exclude=anchor["item_id"])
+        hits = search(conn, query, k=CANDIDATES, filters=filters, exclude=anchor["item_id"]).hits
         scored = [(color_score(anchor["color"], h.color), -h.distance, h) for h in hits]
         fitting = [entry for entry in scored if entry[0] > 0]
         if fitting:
@@ -104,7 +106,7 @@ def write(s: ServiceState, anchor: dict, items: list[Hit], body: RecommendIn) ->
 @router.post("/recommend", response_model=RecommendOut)
 async def recommend(body: RecommendIn, s: State) -> RecommendOut:
     """Styling recommendation around an item, an image or a text request."""
-    return await run_in_threadpool(_recommend, body, s)
+    return await s.run(_recommend, body, s)
 
 
 def _recommend(body: RecommendIn, s: ServiceState) -> RecommendOut:

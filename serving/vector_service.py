@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import json
 import mimetypes
-from typing import Annotated, Literal
+from collections.abc import Callable
+from typing import Annotated, Literal, TypeVar
 
 import numpy as np
 from fastapi import APIRouter, File, HTTPException, Query, Response, UploadFile
-from fastapi.concurrency import run_in_threadpool
 
 from fashion_assets.catalog.vocabulary import values_of
-from fashion_assets.db.vectors import FILTER_COLUMNS, item_vector, search
-from fashion_assets.search.hybrid import text_search
+from fashion_assets.db.vectors import FILTER_COLUMNS, Ranked, item_vector, search
+from fashion_assets.search.hybrid import SearchResult, text_search
 
 from .catalog import item_details, table_version, with_images
 from .clip_service import image_vectors
@@ -23,6 +23,9 @@ from .state import ServiceState, State
 from .uploads import read_upload
 
 router = APIRouter(tags=["vector"])
+
+
+Found = TypeVar("Found", Ranked, SearchResult)
 
 
 def _check_model(s: ServiceState, version: str | None) -> None:
@@ -35,6 +38,18 @@ def _check_model(s: ServiceState, version: str | None) -> None:
         )  # fmt: skip
 
 
+def with_live_model(s: ServiceState, attempt: Callable[[], Found]) -> Found:
+    """`attempt()` (encode a query with the service's encoder, then search), checked against the
+    model version of the vectors it searched, which the search reads with the table's size (no
+    round trip of its own). When a promoted model was swapped in since the encoder was loaded,
+    the encoder is loaded again and the search made once more; 503 before any vectors are
+    published, 409 when the settings name another model."""
+    encoded_with = s.encoder.version
+    found = attempt()
+    _check_model(s, found.model_version)
+    return found if found.model_version == encoded_with else attempt()
+
+
 def run_search(
     s: ServiceState,
     *,
@@ -43,40 +58,49 @@ def run_search(
     vectors: str = "clip",
     against: str = "image",
     item_id: str | None = None,
-    query: np.ndarray | None = None,
+    encode: Callable[[], np.ndarray] | None = None,
 ) -> SearchOut:
-    """Search with a CLIP query vector, or with the stored vector of `item_id`."""
+    """Search with the CLIP vector `encode()` makes, or with the stored vector of `item_id`."""
     target = "tower" if vectors == "tower" else against
     with s.connection() as conn:
-        version = table_version(conn, vectors, against)
-        if query is None:
-            if version is None:
+
+        def nearest(query: np.ndarray) -> Ranked:
+            return search(conn, query, k=k, filters=filters.as_dict(), against=target,
+                          exclude=item_id)  # fmt: skip
+
+        if encode is not None:
+            found = with_live_model(s, lambda: nearest(encode()))
+        else:
+            if table_version(conn, vectors, against) is None:
                 raise HTTPException(503, f"no {vectors} vectors published yet")
             try:
-                query = item_vector(conn, item_id, target)
+                found = nearest(item_vector(conn, item_id, target))
             except KeyError:
                 raise HTTPException(404, f"item {item_id!r} has no {vectors} vector") from None
-        else:
-            _check_model(s, version)
-        hits, plan = search(conn, query, k=k, filters=filters.as_dict(), against=target,
-                            exclude=item_id)  # fmt: skip
-        return SearchOut(plan=plan, model_version=version, results=with_images(hits))
+        return SearchOut(plan=found.plan, model_version=found.model_version,
+                         results=with_images(found.hits))  # fmt: skip
 
 
 def run_text_search(s: ServiceState, body: SearchIn) -> SearchOut:
     """A text query in the requested mode, with query understanding."""
     with s.connection() as conn:
-        version = table_version(conn, "clip", body.against)
+
+        def attempt() -> SearchResult:
+            return text_search(
+                conn, s.lexical, body.text, lambda text: s.encode_texts([text])[0],
+                k=body.k, mode=body.mode, filters=body.filters.as_dict(), against=body.against,
+                understand_query=body.understand, ignore=body.ignore,
+                lexical_weight=s.settings.fashion_search_lexical_weight,
+            )  # fmt: skip
+
         if body.mode != "lexical":
-            _check_model(s, version)
-        elif version is None:
-            raise HTTPException(503, "no vectors published yet: materialize item_vectors first")
-        found = text_search(
-            conn, s.lexical, body.text, lambda text: s.encode_texts([text])[0],
-            k=body.k, mode=body.mode, filters=body.filters.as_dict(), against=body.against,
-            understand_query=body.understand, ignore=body.ignore,
-            lexical_weight=s.settings.fashion_search_lexical_weight,
-        )  # fmt: skip
+            found = with_live_model(s, attempt)
+            version = found.model_version
+        else:  # no vectors searched: the version is read for the answer
+            version = table_version(conn, "clip", body.against)
+            if version is None:
+                raise HTTPException(503, "no vectors published yet: materialize item_vectors first")
+            found = attempt()
         return SearchOut(
             plan=found.plan, model_version=version, results=with_images(found.hits),
             understood=[u.__dict__ for u in found.understood], filters=found.filters,
@@ -90,8 +114,8 @@ async def search_items(body: SearchIn, s: State) -> SearchOut:
     over titles and labels; vocabulary words become filters, returned as `understood`) or
     nearest to an item (CLIP or item tower vectors), among those matching the filters."""
     if body.text is not None:
-        return await run_in_threadpool(run_text_search, s, body)
-    return await run_in_threadpool(
+        return await s.run(run_text_search, s, body)
+    return await s.run(
         run_search, s, k=body.k, filters=body.filters, vectors=body.vectors,
         against=body.against, item_id=body.item_id,
     )  # fmt: skip
@@ -112,9 +136,9 @@ async def search_by_image(
 
     def work() -> SearchOut:
         image = read_upload(file, s.settings.fashion_max_upload_bytes)
-        return run_search(s, k=k, filters=parsed, query=image_vectors(s, [image])[0])
+        return run_search(s, k=k, filters=parsed, encode=lambda: image_vectors(s, [image])[0])
 
-    return await run_in_threadpool(work)
+    return await s.run(work)
 
 
 @router.get("/vocabulary")
@@ -141,9 +165,7 @@ async def similar_items(
     vectors: Literal["clip", "tower"] = "tower",
 ) -> SearchOut:
     """Items like this one: item tower vectors by default, or CLIP image vectors."""
-    return await run_in_threadpool(
-        run_search, s, k=k, filters=Filters(), vectors=vectors, item_id=item_id
-    )
+    return await s.run(run_search, s, k=k, filters=Filters(), vectors=vectors, item_id=item_id)
 
 
 @router.get("/images/{key:path}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import psycopg
@@ -250,6 +250,15 @@ class Hit:
     image_key: str  # "" when the item has left `items` since the table was built
 
 
+class Ranked(NamedTuple):
+    """What a search found: the hits, the plan that found them, and the model version of the
+    table it read (None, with no hits, before that table is first built)."""
+
+    hits: list[Hit]
+    plan: str
+    model_version: str | None
+
+
 def _where(filters: Mapping[str, Iterable[str]] | None) -> tuple[sql.Composable, list[Any]]:
     clauses, params = [], []
     for column, values in (filters or {}).items():
@@ -272,8 +281,9 @@ def search(
     exact_rows: int = EXACT_ROWS,
     exact_share: float = EXACT_SHARE,
     ef_search: int | None = None,
-) -> tuple[list[Hit], str]:
-    """The k nearest items (cosine) to `query` among those matching `filters`, and the plan used.
+) -> Ranked:
+    """The k nearest items (cosine) to `query` among those matching `filters`, the plan used and
+    the model version of the table searched (read with its size, so it costs no round trip).
 
     Plans: "hnsw" for no or broad filters (iterative scan, so filtered rows do not starve the
     result), "exact" through the filter indexes for selective filters; an HNSW answer short of k
@@ -295,8 +305,12 @@ def search(
     query = np.asarray(query, dtype=np.float32)
     with conn.transaction():
         # the live table's size is kept in vector_tables by publish: no full count per query
-        total = conn.execute("SELECT rows FROM vector_tables WHERE name = %s", (name,)).fetchone()
-        total_rows = total[0] if total else 0
+        live = conn.execute(
+            "SELECT rows, model_version FROM vector_tables WHERE name = %s", (name,)
+        ).fetchone()
+        if live is None:
+            return Ranked([], "none", None)
+        total_rows, version = live
         matching = total_rows if not (filters or exclude) else conn.execute(
             sql.SQL("SELECT count(*) FROM {} WHERE {}").format(table, where), params
         ).fetchone()[0]  # fmt: skip
@@ -306,7 +320,7 @@ def search(
         plan = "hnsw"
         if exact or len(hits) < min(k, matching):
             hits, plan = _exact(conn, table, column, where, params, query, k), "exact"
-    return hits, plan
+    return Ranked(hits, plan, version)
 
 
 _COLUMNS = sql.SQL("item_id, title, category, season, color, gender")

@@ -202,7 +202,7 @@ def item_vectors(
         sample = first.fetchone()
         hits = []
         if sample:
-            hits, _ = search(conn, item_vector(conn, sample[0]), k=5, exclude=sample[0])
+            hits, _, _ = search(conn, item_vector(conn, sample[0]), k=5, exclude=sample[0])
         table = pg_table_metadata(conn, LIVE)
     context.log.info(f"item_vectors {done.mode}: {done.rows} rows, {done.changed} changed")
     return dg.MaterializeResult(

@@ -207,7 +207,7 @@ def tower_vectors(
         hits = []
         if rows:
             first = rows[0]["item_id"]
-            hits, _ = search(conn, item_vector(conn, first, "tower"), k=5, against="tower",
+            hits, _, _ = search(conn, item_vector(conn, first, "tower"), k=5, against="tower",
                              exclude=first)  # fmt: skip
         table = pg_table_metadata(conn, TOWER)
     context.log.info(f"tower_vectors: {done.rows} rows of {tower.version}")

@@ -22,6 +22,7 @@ import psycopg
 from fashion_assets.db.vectors import (
     FILTER_COLUMNS,
     Hit,
+    Ranked,
     default_ef_search,
     hits_by_id,
     lexical_rows,
@@ -45,10 +46,12 @@ RELAX_ORDER = ("season", "color", "age_group", "gender", "category_specification
 
 @dataclass(frozen=True)
 class SearchResult:
-    """Ranked hits, the plan that found them, and what the query was understood to mean."""
+    """Ranked hits, the plan that found them, the model version of the vectors searched (None
+    in lexical mode or before any are built), and what the query was understood to mean."""
 
     hits: list[Hit]
     plan: str
+    model_version: str | None = None
     understood: list[Understood] = field(default_factory=list)
     filters: dict[str, list[str]] = field(default_factory=dict)
     relaxed: list[str] = field(default_factory=list)
@@ -118,32 +121,31 @@ def text_search(
     relaxed: list[str] = []
     while True:
         applied = {**wanted, **(filters or {})}
-        hits, plan = _ranked(conn, lexical, text, query, k, mode, applied, against,
-                             lexical_weight)  # fmt: skip
+        hits, plan, version = _ranked(conn, lexical, text, query, k, mode, applied, against,
+                                      lexical_weight)  # fmt: skip
         droppable = [f for f in RELAX_ORDER if f in wanted and f not in (filters or {})]
         if hits or not droppable:
-            return SearchResult(hits, plan, understood, applied, relaxed)
+            return SearchResult(hits, plan, version, understood, applied, relaxed)
         relaxed.append(droppable[0])
         del wanted[droppable[0]]
 
 
-def _ranked(conn, lexical, text, query, k, mode, applied, against,
-            lexical_weight) -> tuple[list[Hit], str]:  # fmt: skip
+def _ranked(conn, lexical, text, query, k, mode, applied, against, lexical_weight) -> Ranked:
     scoring = None
     if mode != "vector":  # BM25 scores in a thread while PostgreSQL walks the vectors
         scoring = _BM25.submit(lexical.get(conn).search, text, max(k, CANDIDATES), applied)
-    vector_hits: list[Hit] = []
-    plan = "lexical"
+    vector = Ranked([], "lexical", None)
     if query is not None:
         wanted = k if mode == "vector" else max(k, CANDIDATES)
-        vector_hits, plan = search(conn, query, k=wanted, filters=applied, against=against,
-                                   ef_search=default_ef_search(k))  # fmt: skip
-    if scoring is None:
-        return vector_hits, plan
+        vector = search(conn, query, k=wanted, filters=applied, against=against,
+                        ef_search=default_ef_search(k))  # fmt: skip
+    if scoring is None or (query is not None and vector.model_version is None):
+        return vector  # vector mode, or no vectors built yet
+    vector_hits, plan, version = vector
     lexical_hits = scoring.result()
     lexical_ids = [h.item_id for h in lexical_hits]
     if mode == "lexical":
-        return hits_by_id(conn, lexical_ids[:k], None, against), plan
+        return Ranked(hits_by_id(conn, lexical_ids[:k], None, against), plan, version)
     fused = convex(
         [(h.item_id, -h.distance) for h in vector_hits],
         [(h.item_id, h.score) for h in lexical_hits],
@@ -152,4 +154,4 @@ def _ranked(conn, lexical, text, query, k, mode, applied, against,
     known = {h.item_id: h for h in vector_hits}
     missing = [i for i in fused if i not in known]
     known |= {h.item_id: h for h in hits_by_id(conn, missing, query, against)}
-    return [known[i] for i in fused if i in known], f"hybrid({plan}+lexical)"
+    return Ranked([known[i] for i in fused if i in known], f"hybrid({plan}+lexical)", version)
