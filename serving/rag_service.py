@@ -22,7 +22,7 @@ from .clip_service import image_vectors
 from .schemas import Hit, RecommendIn, RecommendOut
 from .state import ServiceState, State
 from .uploads import decode_data_uri
-from .vector_service import with_live_model
+from .vector_service import NOT_PUBLISHED, with_live_model
 
 router = APIRouter(tags=["rag"])
 CANDIDATES = 12  # nearest items considered per complementary slot
@@ -44,7 +44,7 @@ def _anchor(s: ServiceState, conn, body: RecommendIn) -> dict:
 
     hits = with_live_model(s, best_match).hits
     if not hits:
-        raise HTTPException(503, "no vectors published yet: materialize item_vectors first")
+        raise HTTPException(503, NOT_PUBLISHED)
     return item_details(conn, hits[0].item_id)
 
 

@@ -26,11 +26,13 @@ router = APIRouter(tags=["vector"])
 
 
 Found = TypeVar("Found", Ranked, SearchResult)
+#: The answer (503) before `item_vectors` is first built.
+NOT_PUBLISHED = "no vectors published yet: materialize item_vectors first"
 
 
 def _check_model(s: ServiceState, version: str | None) -> None:
     if version is None:
-        raise HTTPException(503, "no vectors published yet: materialize item_vectors first")
+        raise HTTPException(503, NOT_PUBLISHED)
     if version != s.encoder_for(version).version:
         raise HTTPException(
             409, f"item_vectors holds {version} but this service encodes with "
@@ -99,7 +101,7 @@ def run_text_search(s: ServiceState, body: SearchIn) -> SearchOut:
         else:  # no vectors searched: the version is read for the answer
             version = table_version(conn, "clip", body.against)
             if version is None:
-                raise HTTPException(503, "no vectors published yet: materialize item_vectors first")
+                raise HTTPException(503, NOT_PUBLISHED)
             found = attempt()
         return SearchOut(
             plan=found.plan, model_version=version, results=with_images(found.hits),
